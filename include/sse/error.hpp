@@ -1,0 +1,66 @@
+//
+// Copyright (c) 2026 The sse authors
+//
+// Distributed under the Boost Software License, Version 1.0. (See accompanying
+// file LICENSE or copy at http://www.boost.org/LICENSE_1_0.txt)
+//
+
+#ifndef SSE_ERROR_HPP
+#define SSE_ERROR_HPP
+
+#include <sse/detail/config.hpp>
+
+#include <type_traits>
+
+namespace sse {
+
+/** Error codes of the `sse` category.
+
+    Values are stable: new ones are only ever appended.
+*/
+enum class error {
+    /** An `id` value contains a carriage return, a line feed or a NUL.
+
+        A line break would end the field early and inject whatever follows
+        into the stream as a field of its own; a NUL makes every client ignore
+        the id. The builder refuses both.
+    */
+    invalid_id = 1,
+
+    /** An `event` value contains a carriage return or a line feed. */
+    invalid_event,
+
+    /** A field value is not well-formed UTF-8.
+
+        An event stream is always decoded as UTF-8, so a client would read
+        U+FFFD in place of the bytes given: the builder refuses them instead.
+    */
+    invalid_utf8,
+
+    /** A `retry` value is negative. */
+    invalid_retry,
+
+    /** A value given to `json()` could not be serialized as JSON. */
+    invalid_json,
+
+    /** The parser met a line longer than its `max_line_size` limit. */
+    line_too_long,
+
+    /** The parser's data buffer for one event grew past its `max_event_size` limit. */
+    event_too_large,
+};
+
+/// Returns the error category of the `sse::error` values.
+boost::system::error_category const& error_category() noexcept;
+
+/// Makes an `error_code` from an `sse::error`.
+error_code make_error_code(error e) noexcept;
+
+} // namespace sse
+
+template <>
+struct boost::system::is_error_code_enum<::sse::error> : std::true_type {};
+
+#include <sse/impl/error.hpp>
+
+#endif
