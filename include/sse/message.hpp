@@ -117,7 +117,11 @@ public:
     */
     template <class String>
         requires std::same_as<String, string_type>
-    basic_message& data(String&& value) &;
+    basic_message& data(String&& value) &
+    {
+        set_data(std::move(value), nullptr);
+        return *this;
+    }
 
     /// @copydoc data(String&&) &
     template <class String>

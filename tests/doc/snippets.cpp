@@ -1,1 +1,92 @@
+//
+// Copyright (c) 2026 The sse authors
+//
+// Distributed under the Boost Software License, Version 1.0. (See accompanying
+// file LICENSE or copy at http://www.boost.org/LICENSE_1_0.txt)
+//
+
+// The code shown in README.md, compiled and checked. Keep the two in step:
+// each snippet sits between //[name and //] markers.
+
+#include <sse/json.hpp>
+#include <sse/sse.hpp>
+
+#include <boost/beast/core/flat_buffer.hpp>
+
 #include "catch.hpp"
+
+#include <iostream>
+#include <string>
+
+TEST_CASE("doc: README quick look", "[doc]")
+{
+    //[readme_message
+    using namespace std::chrono_literals;
+
+    auto hello = sse::message{}.id(1).event("greeting").data("Hello,\nworld!");
+    auto price = sse::message{}.event("price").json(nlohmann::json{{"EURUSD", 1.0841}});
+    auto hint = sse::message{}.retry(2s).comment("reconnect in 2 s");
+
+    std::string wire = sse::to_string(hello) + sse::to_string(price) + sse::to_string(hint);
+    // id: 1
+    // event: greeting
+    // data: Hello,
+    // data: world!
+    //
+    // event: price
+    // data: {"EURUSD":1.0841}
+    //
+    // : reconnect in 2 s
+    // retry: 2000
+    //
+
+    for (sse::event const& e : sse::parse_events(wire))
+        std::cout << e.type << " #" << e.id << ": " << e.data << '\n';
+    // greeting #1: Hello,
+    // world!
+    // price #1: {"EURUSD":1.0841}
+    //]
+
+    CHECK(wire == "id: 1\nevent: greeting\ndata: Hello,\ndata: world!\n\n"
+                  "event: price\ndata: {\"EURUSD\":1.0841}\n\n"
+                  ": reconnect in 2 s\nretry: 2000\n\n");
+    auto const events = sse::parse_events(wire);
+    REQUIRE(events.size() == 2);
+    CHECK(events[0] == sse::event("greeting", "Hello,\nworld!", "1"));
+    CHECK(events[1] == sse::event("price", "{\"EURUSD\":1.0841}", "1"));
+}
+
+TEST_CASE("doc: README buffers", "[doc]")
+{
+    //[readme_buffers
+    auto msg = sse::message{}.event("tick").data("42");
+
+    std::string out;
+    sse::serialize(msg, out); // appends, exactly msg.serialized_size() bytes
+
+    boost::beast::flat_buffer buffer;
+    sse::serialize(msg, buffer); // any DynamicBuffer, written in place
+    //]
+
+    CHECK(out == "event: tick\ndata: 42\n\n");
+    CHECK(buffer.size() == msg.serialized_size());
+}
+
+TEST_CASE("doc: README parser", "[doc]")
+{
+    std::string output;
+    //[readme_parser
+    sse::parser p; // limits: sse::parser_options{.max_line_size, .max_event_size}
+    for (std::string_view chunk : {"data: hel", "lo\r", "\n\r\nretry: 3000\n"}) {
+        while (!chunk.empty()) {
+            switch (p.parse(chunk)) {
+            case sse::parse_result::event: output += p.event().data; break; // "hello"
+            case sse::parse_result::retry: output += " retry"; break; // p.retry() == 3000ms
+            case sse::parse_result::need_more: break;
+            }
+        }
+    }
+    //]
+    CHECK(output == "hello retry");
+    CHECK(p.retry() == std::chrono::milliseconds(3000));
+}

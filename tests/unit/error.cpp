@@ -1,1 +1,33 @@
+//
+// Copyright (c) 2026 The sse authors
+//
+// Distributed under the Boost Software License, Version 1.0. (See accompanying
+// file LICENSE or copy at http://www.boost.org/LICENSE_1_0.txt)
+//
+
+// Test that header file is self-contained.
+#include <sse/error.hpp>
+
 #include "catch.hpp"
+
+#include <set>
+#include <string>
+
+TEST_CASE("error: category and messages", "[error]")
+{
+    sse::error_code const ec = sse::error::invalid_id;
+    CHECK(std::string(ec.category().name()) == "sse");
+    CHECK(ec.category() == sse::error_category());
+    CHECK(ec == sse::error::invalid_id);
+    CHECK(ec != sse::error::invalid_event);
+    CHECK(ec.failed());
+
+    std::set<std::string> seen;
+    for (int v = static_cast<int>(sse::error::invalid_id); v <= static_cast<int>(sse::error::event_too_large); ++v) {
+        auto const m = sse::make_error_code(static_cast<sse::error>(v)).message();
+        CHECK(!m.empty());
+        CHECK(m != "sse error");
+        CHECK(seen.insert(m).second); // each value has its own message
+    }
+    CHECK(sse::make_error_code(static_cast<sse::error>(999)).message() == "sse error");
+}

@@ -280,15 +280,6 @@ auto basic_message<Allocator>::data(std::string_view value) & -> basic_message&
 }
 
 template <class Allocator>
-template <class String>
-    requires std::same_as<String, typename basic_message<Allocator>::string_type>
-auto basic_message<Allocator>::data(String&& value) & -> basic_message&
-{
-    set_data(std::move(value), nullptr);
-    return *this;
-}
-
-template <class Allocator>
 auto basic_message<Allocator>::data(std::string_view value, error_code& ec) & -> basic_message&
 {
     if (set_data(value, &ec))
