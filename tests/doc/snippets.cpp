@@ -90,3 +90,26 @@ TEST_CASE("doc: README parser", "[doc]")
     CHECK(output == "hello retry");
     CHECK(p.retry() == std::chrono::milliseconds(3000));
 }
+
+TEST_CASE("doc: README errors", "[doc]")
+{
+    std::string what;
+    try {
+        //[readme_errors_throw
+        sse::message{}.id("1\nevent: admin");
+        //]
+    } catch (sse::system_error const& e) {
+        what = e.what();
+    }
+    CHECK(what.starts_with("id: line feed (0x0A) at offset 1: invalid id: contains CR, LF or NUL"));
+
+    sse::message msg;
+    msg.event("before");
+    std::string const untrusted = "x\r\nid: 0";
+    //[readme_errors_ec
+    sse::error_code ec;
+    msg.event(untrusted, ec); // ec == sse::error::invalid_event, msg unchanged
+    //]
+    CHECK(ec == sse::error::invalid_event);
+    CHECK(msg.event() == "before");
+}
