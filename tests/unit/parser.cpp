@@ -306,6 +306,15 @@ TEST_CASE("parser: limits", "[parser]")
         CHECK(sse::test::parse_whole(stream, options).ec == sse::error::event_too_large);
         CHECK(sse::test::parse_bytewise(stream, options).ec == sse::error::event_too_large);
     }
+    SECTION("the limit counts data as decoded, U+FFFD included")
+    {
+        // 3 ill-formed bytes become 9 bytes of U+FFFD, 10 with the LF.
+        sse::parser_options tight;
+        tight.max_event_size = 9;
+        CHECK(sse::test::parse_whole("data: \xFF\xFF\xFF\n\n", tight).ec == sse::error::event_too_large);
+        tight.max_event_size = 10;
+        CHECK(sse::test::parse_whole("data: \xFF\xFF\xFF\n\n", tight).items.size() == 1);
+    }
     SECTION("after a failure the parser keeps failing until reset")
     {
         sse::parser p(options);

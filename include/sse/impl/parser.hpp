@@ -147,10 +147,14 @@ parse_result basic_parser<Allocator>::process(std::string_view line, error_code&
     }
 
     if (name == "data") {
+        // Checked before appending, then again on the decoded size: each
+        // ill-formed byte can grow into a three-byte U+FFFD.
         if (data_.size() + value.size() + 1 > options_.max_event_size)
             return fail(error::event_too_large, ec);
         detail::append_utf8_replacing(data_, value);
         data_.push_back('\n');
+        if (data_.size() > options_.max_event_size)
+            return fail(error::event_too_large, ec);
     } else if (name == "event") {
         type_.clear();
         detail::append_utf8_replacing(type_, value);
