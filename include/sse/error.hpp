@@ -48,6 +48,19 @@ enum class error {
 
     /** The parser's data buffer for one event grew past its `max_event_size` limit. */
     event_too_large,
+
+    /** The peer closed or reset the connection while the stream was open. */
+    peer_gone,
+
+    /** A write did not complete within the stream's send timeout: the peer
+        stopped reading. */
+    send_timeout,
+
+    /** The source failed: its producer threw, or it reported an error. */
+    source_failed,
+
+    /** The peer sent more bytes during the stream than the read buffer holds. */
+    unexpected_data,
 };
 
 /// Returns the error category of the `sse::error` values.

@@ -34,6 +34,10 @@ public:
         case error::invalid_json: return "value cannot be serialized as JSON";
         case error::line_too_long: return "line exceeds the parser's max_line_size";
         case error::event_too_large: return "event data exceeds the parser's max_event_size";
+        case error::peer_gone: return "the peer closed or reset the connection";
+        case error::send_timeout: return "the peer stopped reading: send timeout";
+        case error::source_failed: return "the message source failed";
+        case error::unexpected_data: return "the peer sent unexpected data during the stream";
         }
         return "sse error";
     }

@@ -1,0 +1,106 @@
+//
+// Copyright (c) 2026 The sse authors
+//
+// Distributed under the Boost Software License, Version 1.0. (See accompanying
+// file LICENSE or copy at http://www.boost.org/LICENSE_1_0.txt)
+//
+
+#ifndef SSE_MESSAGE_SOURCE_HPP
+#define SSE_MESSAGE_SOURCE_HPP
+
+#include <sse/detail/config.hpp>
+#include <sse/message.hpp>
+#include <sse/serialized.hpp>
+
+#include <concepts>
+#include <optional>
+#include <type_traits>
+#include <utility>
+
+namespace sse {
+
+namespace detail {
+
+template <class T>
+struct is_basic_message : std::false_type {};
+
+template <class Allocator>
+struct is_basic_message<basic_message<Allocator>> : std::true_type {};
+
+template <class Item>
+struct next_handler_archetype {
+    void operator()(error_code, std::optional<Item>) {}
+};
+
+} // namespace detail
+
+/** What a source may yield: a `basic_message`, or `serialized` wire bytes. */
+template <class T>
+concept stream_item = detail::is_basic_message<T>::value || std::same_as<T, serialized>;
+
+/** An asynchronous source of messages: "give me the next one, or tell me you're done".
+
+    Given a type `S` and an lvalue `s` of type `S`:
+
+    @li `S::value_type` is a `stream_item`: a `basic_message<...>` or `serialized`.
+    @li `s.async_next(handler)` starts one operation, at most one at a time,
+        that completes with the signature
+        @code void(error_code ec, std::optional<S::value_type> item) @endcode
+        - `!ec && item`: the next item;
+        - `!ec && !item`: the source is finished, and `async_next` is not
+          called again;
+        - `ec`: the source failed, or was cancelled.
+    @li The completion handler is invoked as if by `net::post` to its
+        associated executor, never inside `async_next`.
+    @li Per-operation cancellation through the handler's associated
+        cancellation slot ends a pending `async_next` promptly with
+        `net::error::operation_aborted`. `stream_response` cancels this way
+        when the peer goes away, then destroys the source: a source's
+        destructor is where a producer is torn down.
+
+    Adapters make these models of the concept, without wrapping by hand:
+    `net::experimental::coro<Item>` (`<sse/sources/coro.hpp>`), a channel
+    (`<sse/sources/channel.hpp>`), and any `std::ranges::input_range` of
+    items (`<sse/sources/range.hpp>`).
+*/
+template <class S>
+concept message_source = requires { typename S::value_type; } && stream_item<typename S::value_type> &&
+                         requires(S& s, detail::next_handler_archetype<typename S::value_type> h) {
+                             s.async_next(std::move(h));
+                         };
+
+/** Customization point: how a value of type `T` becomes a `message_source`.
+
+    A specialization has a member type `type`, the source, and a static
+    member function `adapt(T&&)` returning it. Every `message_source` adapts
+    to itself; the headers under `<sse/sources/>` add the others.
+*/
+template <class T>
+struct source_adapter {};
+
+#ifndef SSE_DOXYGEN
+template <message_source S>
+struct source_adapter<S> {
+    using type = S;
+    static S adapt(S&& s) noexcept(std::is_nothrow_move_constructible_v<S>) { return std::move(s); }
+};
+#endif
+
+/// The source a value of type `T` becomes.
+template <class T>
+using source_for_t = typename source_adapter<std::remove_cvref_t<T>>::type;
+
+/// A type that is, or adapts to, a `message_source`.
+template <class T>
+concept adaptable_source = requires { typename source_for_t<T>; } && message_source<source_for_t<T>>;
+
+/// Adapts a value to its `message_source`.
+template <adaptable_source T>
+source_for_t<T> as_source(T&& value)
+{
+    return source_adapter<std::remove_cvref_t<T>>::adapt(std::forward<T>(value));
+}
+
+} // namespace sse
+
+#endif

@@ -1,0 +1,118 @@
+//
+// Copyright (c) 2026 The sse authors
+//
+// Distributed under the Boost Software License, Version 1.0. (See accompanying
+// file LICENSE or copy at http://www.boost.org/LICENSE_1_0.txt)
+//
+
+#ifndef SSE_SOURCES_CHANNEL_HPP
+#define SSE_SOURCES_CHANNEL_HPP
+
+#include <sse/message_source.hpp>
+
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/bind_executor.hpp>
+#include <boost/asio/experimental/basic_channel.hpp>
+#include <boost/asio/experimental/basic_concurrent_channel.hpp>
+#include <boost/asio/experimental/channel_error.hpp>
+
+#include <memory>
+#include <optional>
+
+namespace sse {
+
+/** A `message_source` that receives from a channel other code sends into.
+
+    `Channel` is a `net::experimental::channel<void(error_code, Item)>` or a
+    `concurrent_channel` of that signature, where `Item` is a message or
+    `serialized`. Closing the channel finishes the source (after what was
+    already sent); a value sent with an error code fails it with that error.
+
+    The source shares the channel through a `std::shared_ptr`. When the
+    source is destroyed, as `stream_response` does once the peer goes away,
+    it closes the channel: the producer's next `async_send` fails with
+    `net::experimental::error::channel_closed`, which is how it learns that
+    nobody is listening.
+
+    @code
+    auto ch = std::make_shared<net::experimental::channel<void(sse::error_code, sse::message)>>(ex, 64);
+    net::co_spawn(ex, produce(ch), net::detached); // co_await ch->async_send({}, msg, ...)
+    co_await sse::async_write(stream, sse::stream_response{req, ch}, net::use_awaitable);
+    @endcode
+*/
+template <class Channel, class Item>
+class channel_source {
+public:
+    using value_type = Item;
+
+    explicit channel_source(std::shared_ptr<Channel> channel) noexcept : channel_(std::move(channel)) {}
+
+    channel_source(channel_source&&) noexcept = default;
+    channel_source& operator=(channel_source&&) = delete;
+
+    ~channel_source()
+    {
+        if (channel_)
+            channel_->close();
+    }
+
+    /// The channel.
+    Channel& channel() const noexcept { return *channel_; }
+
+    template <net::completion_token_for<void(error_code, std::optional<value_type>)> Token>
+    auto async_next(Token&& token)
+    {
+        return net::async_initiate<Token, void(error_code, std::optional<value_type>)>(
+            [this](auto handler) {
+                auto slot = net::get_associated_cancellation_slot(handler);
+                auto ex = net::get_associated_executor(handler, channel_->get_executor());
+                auto receive = [h = std::move(handler)](error_code ec, value_type item) mutable {
+                    if (ec == net::experimental::error::channel_closed)
+                        std::move(h)(error_code(), std::nullopt);
+                    else if (ec == net::experimental::error::channel_cancelled)
+                        std::move(h)(error_code(net::error::operation_aborted), std::nullopt);
+                    else if (ec)
+                        std::move(h)(ec, std::nullopt);
+                    else
+                        std::move(h)(error_code(), std::optional<value_type>(std::move(item)));
+                };
+                channel_->async_receive(net::bind_cancellation_slot(slot, net::bind_executor(ex, std::move(receive))));
+            },
+            token
+        );
+    }
+
+private:
+    std::shared_ptr<Channel> channel_;
+};
+
+namespace detail {
+
+template <class Channel>
+struct channel_item {};
+
+template <class Executor, class Traits, class Item>
+struct channel_item<net::experimental::basic_channel<Executor, Traits, void(error_code, Item)>> {
+    using type = Item;
+};
+
+template <class Executor, class Traits, class Item>
+struct channel_item<net::experimental::basic_concurrent_channel<Executor, Traits, void(error_code, Item)>> {
+    using type = Item;
+};
+
+} // namespace detail
+
+#ifndef SSE_DOXYGEN
+template <class Channel>
+    requires stream_item<typename detail::channel_item<Channel>::type>
+struct source_adapter<std::shared_ptr<Channel>> {
+    using type = channel_source<Channel, typename detail::channel_item<Channel>::type>;
+    static type adapt(std::shared_ptr<Channel> c) noexcept { return type(std::move(c)); }
+};
+#endif
+
+} // namespace sse
+
+#endif
