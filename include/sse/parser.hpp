@@ -30,9 +30,10 @@ struct parser_options {
     */
     std::size_t max_line_size = 1024 * 1024;
 
-    /** The largest data of one event, in bytes.
+    /** The largest data buffer of one event, in bytes: the decoded values of
+        its `data` lines, each followed by its LF.
 
-        Data growing past it fails with `error::event_too_large`.
+        A buffer growing past it fails with `error::event_too_large`.
     */
     std::size_t max_event_size = 16 * 1024 * 1024;
 };
