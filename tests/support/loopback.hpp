@@ -12,7 +12,11 @@
 // thread, and a blocking client whose every wait has a deadline. Tests wait
 // for events (bytes, a completion, a destructor) and never sleep and hope.
 
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
@@ -25,6 +29,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <functional>
+#include <list>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -95,7 +100,9 @@ struct destroy_probe {
 };
 
 // A server on 127.0.0.1 running each accepted connection through a
-// coroutine, on a thread of its own.
+// coroutine, on a thread of its own. It shuts down as a server should:
+// it stops accepting, cancels every session (which ends open streams
+// cleanly), waits for them to finish, then stops.
 class server {
 public:
     using session = std::function<net::awaitable<void>(tcp::socket)>;
@@ -108,11 +115,20 @@ public:
 
     ~server()
     {
+        net::post(ioc_, [this] {
+            acceptor_.close();
+            for (auto& sig : signals_)
+                sig.emit(net::cancellation_type::terminal);
+        });
+        {
+            std::unique_lock lock(m_);
+            cv_.wait_for(lock, deadline, [&] { return sessions_ == 0; });
+        }
         ioc_.stop();
         thread_.join();
     }
 
-    unsigned short port() const { return acceptor_.local_endpoint().port(); }
+    unsigned short port() const { return port_; }
 
     net::io_context& context() { return ioc_; }
 
@@ -120,14 +136,30 @@ private:
     net::awaitable<void> accept_loop()
     {
         for (;;) {
-            auto socket = co_await acceptor_.async_accept(net::use_awaitable);
-            net::co_spawn(ioc_, session_(std::move(socket)), net::detached);
+            auto [ec, socket] = co_await acceptor_.async_accept(net::as_tuple(net::use_awaitable));
+            if (ec)
+                co_return;
+            {
+                std::lock_guard lock(m_);
+                ++sessions_;
+            }
+            auto& sig = signals_.emplace_back();
+            net::co_spawn(ioc_, session_(std::move(socket)), net::bind_cancellation_slot(sig.slot(), [this](std::exception_ptr) {
+                              std::lock_guard lock(m_);
+                              --sessions_;
+                              cv_.notify_all();
+                          }));
         }
     }
 
     net::io_context ioc_;
     tcp::acceptor acceptor_{ioc_, {net::ip::make_address("127.0.0.1"), 0}};
+    unsigned short port_ = acceptor_.local_endpoint().port();
     session session_;
+    std::list<net::cancellation_signal> signals_;
+    std::mutex m_;
+    std::condition_variable cv_;
+    int sessions_ = 0;
     std::thread thread_;
 };
 

@@ -94,6 +94,7 @@ public:
 
     void start()
     {
+        ref const self(this);
         auto slot = net::get_associated_cancellation_slot(handler_);
         if (slot.is_connected())
             slot.assign([this](net::cancellation_type) { on_cancel(); });
@@ -111,6 +112,8 @@ private:
 
     void run()
     {
+        if (completed_)
+            return;
         if (pump_.aborted()) {
             if (source_busy_ && !source_cancelled_) {
                 source_cancelled_ = true;
@@ -145,8 +148,8 @@ private:
         source_busy_ = true;
         source_->async_next(net::bind_cancellation_slot(
             source_cancel_.slot(),
-            net::bind_executor(stream_.get_executor(), [this](error_code ec, std::optional<item_type> item) {
-                on_next(ec, std::move(item));
+            net::bind_executor(stream_.get_executor(), [self = ref(this)](error_code ec, std::optional<item_type> item) {
+                self.p->on_next(ec, std::move(item));
             })
         ));
     }
@@ -165,7 +168,9 @@ private:
             buffers,
             net::bind_cancellation_slot(
                 write_cancel_.slot(),
-                net::bind_executor(stream_.get_executor(), [this](error_code ec, std::size_t) { on_write(ec); })
+                net::bind_executor(stream_.get_executor(), [self = ref(this)](error_code ec, std::size_t) {
+                    self.p->on_write(ec);
+                })
             )
         );
     }
@@ -177,7 +182,9 @@ private:
             net::buffer(scratch_),
             net::bind_cancellation_slot(
                 read_cancel_.slot(),
-                net::bind_executor(stream_.get_executor(), [this](error_code ec, std::size_t n) { on_read(ec, n); })
+                net::bind_executor(stream_.get_executor(), [self = ref(this)](error_code ec, std::size_t n) {
+                    self.p->on_read(ec, n);
+                })
             )
         );
     }
@@ -218,20 +225,27 @@ private:
         }
         timer_armed_ = true;
         timer_.expires_at(*due);
-        timer_.async_wait(net::bind_executor(stream_.get_executor(), [this](error_code) { on_timer(); }));
+        timer_.async_wait(net::bind_executor(stream_.get_executor(), [self = ref(this)](error_code) {
+            self.p->on_timer();
+        }));
     }
 
+    // Completes once the stream has ended and every sub-operation has
+    // finished. The source, and a producer's frame with it, is destroyed
+    // first; the op's memory goes with the last reference to it.
     void maybe_complete()
     {
-        if (!(pump_.done() || pump_.aborted()) || source_busy_ || writing_ || reading_ || timer_armed_)
+        if (completed_ || !(pump_.done() || pump_.aborted()) || source_busy_ || writing_ || reading_ ||
+            timer_armed_)
             return;
+        completed_ = true;
+        source_.reset();
         auto slot = net::get_associated_cancellation_slot(handler_);
         if (slot.is_connected())
             slot.clear();
         error_code const ec = pump_.result();
         Handler handler = std::move(handler_);
         work_type work = std::move(work_);
-        delete this; // destroys the source, and a producer's frame with it
         net::dispatch(work, net::append(std::move(handler), ec));
     }
 
@@ -303,9 +317,31 @@ private:
 
     void on_cancel()
     {
+        ref const self(this);
         pump_.finish(net::error::operation_aborted);
         run();
     }
+
+    // Owns the op jointly with every pending sub-operation's handler, so
+    // that handlers destroyed without being invoked (an io_context shut down
+    // with the stream open) free it too.
+    struct ref {
+        stream_op* p;
+
+        explicit ref(stream_op* op) noexcept : p(op) { ++p->refs_; }
+        ref(ref&& other) noexcept : p(std::exchange(other.p, nullptr)) {}
+        ref(ref const& other) noexcept : p(other.p)
+        {
+            if (p)
+                ++p->refs_;
+        }
+        ref& operator=(ref const&) = delete;
+        ~ref()
+        {
+            if (p && --p->refs_ == 0)
+                delete p;
+        }
+    };
 
     AsyncStream& stream_;
     Handler handler_;
@@ -327,6 +363,8 @@ private:
     bool reading_ = false;
     bool read_cancelled_ = false;
     bool timer_armed_ = false;
+    bool completed_ = false;
+    std::size_t refs_ = 0;
 };
 
 template <class AsyncStream, class Source>

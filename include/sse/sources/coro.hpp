@@ -63,7 +63,7 @@ public:
     auto async_next(Token&& token)
     {
         return net::async_initiate<Token, void(error_code, std::optional<value_type>)>(
-            [this](auto handler) { start(std::move(handler)); }, token
+            [this](auto handler) { this->start(std::move(handler)); }, token
         );
     }
 

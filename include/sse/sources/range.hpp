@@ -50,7 +50,7 @@ public:
     {
         return net::async_initiate<Token, void(error_code, std::optional<value_type>)>(
             [this](auto handler) {
-                std::optional<value_type> item = next();
+                std::optional<value_type> item = this->next();
                 auto ex = net::get_associated_executor(handler);
                 net::post(ex, net::append(std::move(handler), error_code(), std::move(item)));
             },
