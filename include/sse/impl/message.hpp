@@ -27,12 +27,13 @@ struct field_fault {
     explicit operator bool() const noexcept { return code != error{}; }
 };
 
-// Checks that s is UTF-8 and holds none of the bytes in `forbidden`.
-inline field_fault check_line_value(std::string_view s, std::string_view forbidden, error code) noexcept
+// Checks that s is UTF-8 without CR or LF, nor NUL when `nul` is set.
+inline field_fault check_line_value(std::string_view s, bool nul, error code) noexcept
 {
     for (std::size_t i = 0; i < s.size(); ++i) {
-        if (forbidden.find(s[i]) != std::string_view::npos)
-            return {code, i, static_cast<unsigned char>(s[i])};
+        char const c = s[i];
+        if (c == '\r' || c == '\n' || (nul && c == '\0'))
+            return {code, i, static_cast<unsigned char>(c)};
     }
     std::size_t const bad = find_invalid_utf8(s);
     if (bad != npos)
@@ -222,7 +223,7 @@ bool basic_message<Allocator>::set_json(T const& value, error_code* ec)
 template <class Allocator>
 bool basic_message<Allocator>::set_event(std::string_view value, error_code* ec)
 {
-    if (auto const f = detail::check_line_value(value, std::string_view("\r\n", 2), error::invalid_event))
+    if (auto const f = detail::check_line_value(value, false, error::invalid_event))
         return detail::report("event", f, ec);
     event_.assign(value.data(), value.size());
     flags_ |= has_event;
@@ -232,7 +233,7 @@ bool basic_message<Allocator>::set_event(std::string_view value, error_code* ec)
 template <class Allocator>
 bool basic_message<Allocator>::set_id(std::string_view value, error_code* ec)
 {
-    if (auto const f = detail::check_line_value(value, std::string_view("\r\n\0", 3), error::invalid_id))
+    if (auto const f = detail::check_line_value(value, true, error::invalid_id))
         return detail::report("id", f, ec);
     id_.assign(value.data(), value.size());
     flags_ |= has_id;
@@ -448,8 +449,16 @@ void basic_message<Allocator>::write(Writer& w) const
         w.put(event_);
         w.put('\n');
     }
-    if (flags_ & has_data)
-        detail::write_lines(w, data_, "data: ", "data: ");
+    if (flags_ & has_data) {
+        if (data_wire_size_ == data_.size() + 7) {
+            // One line, as set_data counted: no need to look for breaks.
+            w.put("data: ");
+            w.put(data_);
+            w.put('\n');
+        } else {
+            detail::write_lines(w, data_, "data: ", "data: ");
+        }
+    }
     if (flags_ & ~has_comment)
         w.put('\n');
 }
@@ -470,6 +479,12 @@ void serialize(
 )
 {
     std::size_t const n = msg.serialized_size();
+    if (n <= 256) {
+        // Small: one append from the stack beats a dozen appends.
+        char buf[256];
+        out.append(buf, msg.serialize(buf));
+        return;
+    }
     out.reserve(out.size() + n);
     detail::string_writer<std::basic_string<char, std::char_traits<char>, StringAllocator>> w{out};
     detail::message_access::write(msg, w);
