@@ -186,7 +186,10 @@ stream_response(beast::http::request<Body, Fields> const&, S&&, stream_options c
     (`beast::tcp_stream`, `ssl_stream<tcp_stream>`, `tcp::socket`, ...). Its
     executor must serialize handlers (use a strand when the io_context runs
     on several threads). It must remain valid until the handler is called;
-    no other read or write may be started on it meanwhile.
+    no other read or write may be started on it meanwhile. The stream's own
+    timeouts apply to the read that watches for the peer: call
+    `beast::tcp_stream::expires_never()` first, or the stream ends with
+    `beast::error::timeout` when the expiry passes.
 
     @param response The response. The operation takes what it needs from it
     when it starts: the response may be a temporary.

@@ -11,7 +11,14 @@
 #include <sse/json.hpp>
 #include <sse/sse.hpp>
 
+#include <sse/sources/coro.hpp>
+#include <sse/stream_response.hpp>
+
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/string_body.hpp>
 
 #include "catch.hpp"
 
@@ -112,4 +119,38 @@ TEST_CASE("doc: README errors", "[doc]")
     //]
     CHECK(ec == sse::error::invalid_event);
     CHECK(msg.event() == "before");
+}
+
+//[readme_hello
+namespace readme {
+
+namespace net = boost::asio;
+namespace http = boost::beast::http;
+using namespace std::chrono_literals;
+
+// The producer: a coroutine that never touches a socket.
+net::experimental::coro<sse::message> hello(net::any_io_executor ex)
+{
+    net::steady_timer timer(ex);
+    for (;;) {
+        co_yield sse::message{}.data("Hello, world!");
+        timer.expires_after(1s);
+        co_await timer.async_wait(net::experimental::use_coro);
+    }
+}
+
+// Inside an existing Beast request handler.
+net::awaitable<void> handle(boost::beast::tcp_stream& stream, http::request<http::string_body> const& req)
+{
+    if (req.target() == "/events")
+        co_await sse::async_write(stream, sse::stream_response{req, hello(stream.get_executor())}, net::use_awaitable);
+}
+
+} // namespace readme
+//]
+
+TEST_CASE("doc: README hello compiles", "[doc]")
+{
+    auto f = &readme::handle;
+    CHECK(f != nullptr);
 }

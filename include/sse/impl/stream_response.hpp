@@ -20,6 +20,7 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/buffers_range.hpp>
+#include <boost/beast/core/error.hpp>
 #include <boost/beast/http/field.hpp>
 #include <boost/beast/http/serializer.hpp>
 
@@ -273,7 +274,8 @@ private:
         writing_ = false;
         last_write_ = clock::now();
         if (ec) {
-            pump_.abort(make_error_code(error::peer_gone)); // a timeout already set its own result
+            // A send timeout already set its own result.
+            pump_.abort(ec == beast::error::timeout ? ec : make_error_code(error::peer_gone));
         } else {
             pump_.wrote();
         }
@@ -288,7 +290,9 @@ private:
             return;
         }
         if (ec) {
-            pump_.abort(make_error_code(error::peer_gone));
+            // A stream's own timeout (beast::tcp_stream's expiry) is reported
+            // as it is; any other failure of the read means the peer is gone.
+            pump_.abort(ec == beast::error::timeout ? ec : make_error_code(error::peer_gone));
         } else if (n > 0) {
             pump_.finish(make_error_code(error::unexpected_data));
         } else {
