@@ -46,7 +46,7 @@ public:
     stream_options const& options() const noexcept { return options_; }
 
     // Bytes serialized and not yet written, the write in flight included.
-    std::size_t queued() const noexcept { return pending_.size() + writing_.size(); }
+    std::size_t queued() const noexcept { return pending_.size() - head_ + writing_.size(); }
 
     bool finishing() const noexcept { return finishing_; }
     bool done() const noexcept { return end_written_; }
@@ -75,8 +75,8 @@ public:
     // The stream has been idle for the keep-alive interval.
     void keep_alive_due()
     {
-        if (pending_.empty()) {
-            pending_ = ":\n";
+        if (pending_.size() == head_) {
+            pending_.append(":\n");
             mark();
         }
     }
@@ -111,9 +111,9 @@ public:
     {
         if (aborted_ || end_written_)
             return kind_ = write_kind::none;
-        if (!pending_.empty()) {
+        if (pending_.size() != head_) {
             take();
-            bool const last = finishing_ && !source_busy && pending_.empty();
+            bool const last = finishing_ && !source_busy && pending_.size() == head_;
             return kind_ = (last && chunked_) ? write_kind::data_and_end : write_kind::data;
         }
         if (head_pending)
@@ -163,29 +163,40 @@ private:
     // Records the end of the message just appended.
     void mark()
     {
-        if (ends_.empty() || ends_.back() != pending_.size())
+        if (ends_.size() == ends_head_ || ends_.back() != pending_.size())
             ends_.push_back(pending_.size());
     }
 
     // Moves the longest run of whole messages that fits max_write_size (at
-    // least one message) from pending_ to writing_.
+    // least one message) from pending_ to writing_. A backlog is consumed
+    // from its front by an offset and compacted once half of it is sent,
+    // so each byte is moved a bounded number of times.
     void take()
     {
-        if (pending_.size() <= options_.max_write_size) {
+        if (head_ == 0 && pending_.size() <= options_.max_write_size) {
             writing_.swap(pending_);
             pending_.clear();
             ends_.clear();
+            ends_head_ = 0;
             return;
         }
-        std::size_t n = ends_.front();
-        std::size_t k = 1;
-        while (k < ends_.size() && ends_[k] <= options_.max_write_size)
-            n = ends_[k++];
-        writing_.assign(pending_, 0, n);
-        pending_.erase(0, n);
-        ends_.erase(ends_.begin(), ends_.begin() + static_cast<std::ptrdiff_t>(k));
-        for (auto& e : ends_)
-            e -= n;
+        std::size_t const limit = head_ + options_.max_write_size;
+        std::size_t end = ends_[ends_head_++];
+        while (ends_head_ < ends_.size() && ends_[ends_head_] <= limit)
+            end = ends_[ends_head_++];
+        writing_.assign(pending_, head_, end - head_);
+        head_ = end;
+        if (head_ == pending_.size()) {
+            pending_.clear();
+            ends_.clear();
+            head_ = ends_head_ = 0;
+        } else if (head_ > pending_.size() / 2) {
+            pending_.erase(0, head_);
+            ends_.erase(ends_.begin(), ends_.begin() + static_cast<std::ptrdiff_t>(ends_head_));
+            for (auto& e : ends_)
+                e -= head_;
+            head_ = ends_head_ = 0;
+        }
     }
 
     std::size_t chunk_header(std::size_t n) noexcept
@@ -207,7 +218,9 @@ private:
     stream_options options_;
     std::string pending_;            // serialized, waiting for a write
     std::string writing_;            // the payload of the write in flight
+    std::size_t head_ = 0;           // the first byte of pending_ not yet taken
     std::vector<std::size_t> ends_;  // where each message in pending_ ends
+    std::size_t ends_head_ = 0;      // the first entry of ends_ not yet taken
     char chunk_size_[20] = {};
     write_kind kind_ = write_kind::none;
     error_code result_;

@@ -18,6 +18,7 @@
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/buffers_range.hpp>
 #include <boost/beast/core/error.hpp>
@@ -132,7 +133,7 @@ private:
         }
         if (!source_busy_ && source_ && pump_.wants_next())
             start_next();
-        if (!writing_) {
+        if (!writing_ && !defer_write()) {
             bool const head = !head_sent_;
             auto const what = pump_.next_write(head, source_busy_);
             if (what != pump::write_kind::none)
@@ -144,15 +145,46 @@ private:
         maybe_complete();
     }
 
+    // Holds a write back while the source delivers an item on every turn
+    // of the executor, so that a fast source's messages go out in one
+    // write (up to max_write_size) instead of one write each. A source that
+    // waits between items costs one extra turn of latency.
+    bool defer_write()
+    {
+        if (flush_due_ || !head_sent_ || !source_busy_ || pump_.finishing() || pump_.aborted())
+            return false;
+        auto const queued = pump_.queued();
+        if (queued == 0 || queued >= pump_.options().max_write_size)
+            return false;
+        if (!flush_posted_)
+            post_flush();
+        return true;
+    }
+
+    void post_flush()
+    {
+        flush_posted_ = true;
+        arrivals_ = 0;
+        net::post(stream_.get_executor(), [self = ref(this)] { self.p->on_flush(); });
+    }
+
+    void on_flush()
+    {
+        flush_posted_ = false;
+        if (arrivals_ > 0 && !writing_ && source_busy_ && !pump_.finishing() && !pump_.aborted() &&
+            pump_.queued() < pump_.options().max_write_size) {
+            post_flush(); // the source is still delivering: one more turn
+            return;
+        }
+        flush_due_ = true;
+        run();
+        flush_due_ = false;
+    }
+
     void start_next()
     {
         source_busy_ = true;
-        source_->async_next(net::bind_cancellation_slot(
-            source_cancel_.slot(),
-            net::bind_executor(stream_.get_executor(), [self = ref(this)](error_code ec, std::optional<item_type> item) {
-                self.p->on_next(ec, std::move(item));
-            })
-        ));
+        source_->async_next(next_handler{{ref(this)}});
     }
 
     void start_write(pump::write_kind what, bool head)
@@ -164,30 +196,13 @@ private:
         if (head)
             buffers[0] = net::buffer(head_);
         pump_.frame(what, buffers[1], buffers[2], buffers[3]);
-        net::async_write(
-            stream_,
-            buffers,
-            net::bind_cancellation_slot(
-                write_cancel_.slot(),
-                net::bind_executor(stream_.get_executor(), [self = ref(this)](error_code ec, std::size_t) {
-                    self.p->on_write(ec);
-                })
-            )
-        );
+        net::async_write(stream_, buffers, write_handler{{ref(this)}});
     }
 
     void start_read()
     {
         reading_ = true;
-        stream_.async_read_some(
-            net::buffer(scratch_),
-            net::bind_cancellation_slot(
-                read_cancel_.slot(),
-                net::bind_executor(stream_.get_executor(), [self = ref(this)](error_code ec, std::size_t n) {
-                    self.p->on_read(ec, n);
-                })
-            )
-        );
+        stream_.async_read_some(net::buffer(scratch_), read_handler{{ref(this)}});
     }
 
     void stop_read_and_timer()
@@ -226,9 +241,7 @@ private:
         }
         timer_armed_ = true;
         timer_.expires_at(*due);
-        timer_.async_wait(net::bind_executor(stream_.get_executor(), [self = ref(this)](error_code) {
-            self.p->on_timer();
-        }));
+        timer_.async_wait(timer_handler{{ref(this)}});
     }
 
     // Completes once the stream has ended and every sub-operation has
@@ -237,7 +250,7 @@ private:
     void maybe_complete()
     {
         if (completed_ || !(pump_.done() || pump_.aborted()) || source_busy_ || writing_ || reading_ ||
-            timer_armed_)
+            timer_armed_ || flush_posted_)
             return;
         completed_ = true;
         source_.reset();
@@ -263,6 +276,7 @@ private:
             source_.reset();
         } else if (!pump_.finishing() && !pump_.aborted()) {
             pump_.push(*item);
+            ++arrivals_;
         }
         if (pump_.finishing() || pump_.aborted())
             source_.reset();
@@ -347,6 +361,42 @@ private:
         }
     };
 
+    // The handlers of the sub-operations: one pointer each, which answers
+    // for the stream's executor and the sub-operation's cancellation slot,
+    // so that moving a handler through an operation's layers copies no
+    // executor.
+    struct handler_base {
+        ref self;
+
+        using executor_type = typename stream_op::executor_type;
+        executor_type get_executor() const noexcept { return self.p->stream_.get_executor(); }
+    };
+
+    struct next_handler : handler_base {
+        using cancellation_slot_type = net::cancellation_slot;
+        cancellation_slot_type get_cancellation_slot() const noexcept { return this->self.p->source_cancel_.slot(); }
+
+        void operator()(error_code ec, std::optional<item_type> item) { this->self.p->on_next(ec, std::move(item)); }
+    };
+
+    struct write_handler : handler_base {
+        using cancellation_slot_type = net::cancellation_slot;
+        cancellation_slot_type get_cancellation_slot() const noexcept { return this->self.p->write_cancel_.slot(); }
+
+        void operator()(error_code ec, std::size_t) { this->self.p->on_write(ec); }
+    };
+
+    struct read_handler : handler_base {
+        using cancellation_slot_type = net::cancellation_slot;
+        cancellation_slot_type get_cancellation_slot() const noexcept { return this->self.p->read_cancel_.slot(); }
+
+        void operator()(error_code ec, std::size_t n) { this->self.p->on_read(ec, n); }
+    };
+
+    struct timer_handler : handler_base {
+        void operator()(error_code) { this->self.p->on_timer(); }
+    };
+
     AsyncStream& stream_;
     Handler handler_;
     work_type work_;
@@ -368,6 +418,9 @@ private:
     bool read_cancelled_ = false;
     bool timer_armed_ = false;
     bool completed_ = false;
+    bool flush_posted_ = false;
+    bool flush_due_ = false;
+    std::size_t arrivals_ = 0;
     std::size_t refs_ = 0;
 };
 

@@ -22,6 +22,31 @@
 
 namespace sse {
 
+namespace detail {
+
+// Adapts the handler of async_next to the coroutine's completion signature,
+// passing its associated executor, cancellation slot and allocator through
+// instead of copying them into binders.
+template <class Source, class Handler>
+struct resume_handler {
+    Source* source;
+    Handler handler;
+
+    template <class Item>
+    void operator()(std::optional<Item> item)
+    {
+        std::move(handler)(error_code(), std::move(item));
+    }
+
+    template <class Item>
+    void operator()(std::exception_ptr e, std::optional<Item> item)
+    {
+        std::move(handler)(source->to_error(e), std::move(item));
+    }
+};
+
+} // namespace detail
+
 /** A `message_source` over `net::experimental::coro<Item>`: a producer
     written as a coroutine that `co_yield`s messages.
 
@@ -46,8 +71,12 @@ namespace sse {
     An exception escaping the coroutine ends the source with
     `error::source_failed`; `exception()` returns it.
 */
+
 template <class Item, class Executor, class Allocator>
 class coro_source {
+    template <class S, class H>
+    friend struct detail::resume_handler;
+
 public:
     using coro_type = net::experimental::coro<Item, void, Executor, Allocator>;
     using value_type = std::remove_cvref_t<Item>;
@@ -74,26 +103,7 @@ private:
     template <class Handler>
     void start(Handler handler)
     {
-        auto slot = net::get_associated_cancellation_slot(handler);
-        auto ex = net::get_associated_executor(handler, coro_.get_executor());
-        if constexpr (coro_type::is_noexcept) {
-            coro_.async_resume(net::bind_cancellation_slot(
-                slot,
-                net::bind_executor(ex, [h = std::move(handler)](std::optional<value_type> item) mutable {
-                    std::move(h)(error_code(), std::move(item));
-                })
-            ));
-        } else {
-            coro_.async_resume(net::bind_cancellation_slot(
-                slot,
-                net::bind_executor(
-                    ex,
-                    [this, h = std::move(handler)](std::exception_ptr e, std::optional<value_type> item) mutable {
-                        std::move(h)(to_error(e), std::move(item));
-                    }
-                )
-            ));
-        }
+        coro_.async_resume(detail::resume_handler<coro_source, Handler>{this, std::move(handler)});
     }
 
     error_code to_error(std::exception_ptr e)
@@ -114,6 +124,23 @@ private:
     coro_type coro_;
     std::exception_ptr exception_;
 };
+
+} // namespace sse
+
+template <template <class, class> class Associator, class Source, class Handler, class Default>
+struct boost::asio::associator<Associator, sse::detail::resume_handler<Source, Handler>, Default>
+    : Associator<Handler, Default> {
+    static typename Associator<Handler, Default>::type get(sse::detail::resume_handler<Source, Handler> const& h) noexcept
+    {
+        return Associator<Handler, Default>::get(h.handler);
+    }
+    static auto get(sse::detail::resume_handler<Source, Handler> const& h, Default const& d) noexcept
+    {
+        return Associator<Handler, Default>::get(h.handler, d);
+    }
+};
+
+namespace sse {
 
 #ifndef SSE_DOXYGEN
 template <class Item, class Executor, class Allocator>

@@ -50,9 +50,13 @@ public:
     {
         return net::async_initiate<Token, void(error_code, std::optional<value_type>)>(
             [this](auto handler) {
-                std::optional<value_type> item = this->next();
+                // The item is made when the posted function runs, so that it
+                // is not moved through every layer of the post.
                 auto ex = net::get_associated_executor(handler);
-                net::post(ex, net::append(std::move(handler), error_code(), std::move(item)));
+                net::post(ex, [this, h = std::move(handler)]() mutable {
+                    std::optional<value_type> item = this->next();
+                    std::move(h)(error_code(), std::move(item));
+                });
             },
             token
         );
