@@ -286,6 +286,8 @@ private:
     void on_write(error_code ec)
     {
         writing_ = false;
+        if (head_.capacity() != 0)
+            std::string().swap(head_); // written: an idle stream need not keep it
         last_write_ = clock::now();
         if (ec) {
             // A send timeout already set its own result.
