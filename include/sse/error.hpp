@@ -59,8 +59,12 @@ enum class error {
     /** The source failed: its producer threw, or it reported an error. */
     source_failed,
 
-    /** The peer sent more bytes during the stream than the read buffer holds. */
+    /** The peer sent bytes during the stream, which an event stream does not expect. */
     unexpected_data,
+
+    /** A subscriber fell behind by more than its queue holds, and was
+        disconnected (`slow_subscriber_policy::disconnect`). */
+    slow_consumer,
 };
 
 /// Returns the error category of the `sse::error` values.

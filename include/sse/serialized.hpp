@@ -61,6 +61,18 @@ public:
         return s;
     }
 
+    /** Makes `size` bytes written by `write(char*)`, which must write
+        exactly that many, in the event-stream format.
+    */
+    template <class Write>
+    static serialized build(std::size_t size, Write&& write)
+    {
+        serialized s;
+        s.block_ = allocate(size);
+        write(s.bytes());
+        return s;
+    }
+
     serialized(serialized const& other) noexcept : block_(other.block_)
     {
         if (block_)

@@ -38,6 +38,7 @@ public:
         case error::send_timeout: return "the peer stopped reading: send timeout";
         case error::source_failed: return "the message source failed";
         case error::unexpected_data: return "the peer sent unexpected data during the stream";
+        case error::slow_consumer: return "the subscriber fell behind and was disconnected";
         }
         return "sse error";
     }

@@ -1,0 +1,205 @@
+//
+// Copyright (c) 2026 The sse authors
+//
+// Distributed under the Boost Software License, Version 1.0. (See accompanying
+// file LICENSE or copy at http://www.boost.org/LICENSE_1_0.txt)
+//
+
+#ifndef SSE_BROADCASTER_HPP
+#define SSE_BROADCASTER_HPP
+
+#include <sse/detail/config.hpp>
+#include <sse/error.hpp>
+#include <sse/message.hpp>
+#include <sse/serialized.hpp>
+
+#include <boost/asio/any_completion_handler.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/beast/http/message.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sse {
+
+/// What a broadcaster does with a subscriber whose queue is full.
+enum class slow_subscriber_policy {
+    /// End its stream with `error::slow_consumer`; a browser reconnects and
+    /// resumes from the history with its `Last-Event-ID`.
+    disconnect,
+
+    /// Drop what it has queued, send a gap event, and go on with the newest
+    /// events.
+    skip_to_newest,
+};
+
+/// The limits and choices of a broadcaster. Every field has a documented default.
+struct broadcaster_options {
+    /// Events kept per topic for resumption. Default: 1000.
+    std::size_t history_count = 1000;
+
+    /// Bytes kept per topic for resumption (the older events go first). Default: 8 MiB.
+    std::size_t history_bytes = 8 * 1024 * 1024;
+
+    /// Bytes queued for one subscriber and not yet taken by its stream. Default: 8 MiB.
+    std::size_t max_subscriber_bytes = 8 * 1024 * 1024;
+
+    /// What happens to a subscriber that reaches `max_subscriber_bytes`. Default: disconnect.
+    slow_subscriber_policy slow_policy = slow_subscriber_policy::disconnect;
+
+    /** The event type of the gap event, sent without an id when a subscriber
+        missed events: its `Last-Event-ID` is older than the history or
+        unknown (the data is that id), or it was skipped ahead (the data is
+        the number of events dropped). Default: `gap`.
+    */
+    std::string gap_event = "gap";
+
+    /** A query parameter that may carry the last event id, for a first
+        connection that cannot set headers (`/events?lastEventId=42`). The
+        header wins when both are present. Default: none (off).
+    */
+    std::optional<std::string> last_event_id_param;
+};
+
+namespace detail {
+struct broadcast_topic;
+struct broadcast_subscriber;
+struct broadcast_registry;
+} // namespace detail
+
+/** A live subscription to a topic: a `message_source` of `serialized` events.
+
+    It yields first the history after the subscriber's last event id, then
+    live events, in publication order, with no gap and no duplicate at the
+    seam. Hand it to `stream_response` as it is. Destroying it unsubscribes.
+
+    @par Thread Safety
+    Distinct objects: Safe. Shared objects: Unsafe. Publishing may go on
+    from any thread while the subscription is used.
+*/
+class subscription {
+public:
+    using value_type = serialized;
+
+    subscription(subscription&&) noexcept = default;
+    subscription& operator=(subscription&&) noexcept = default;
+    ~subscription();
+
+    /** Waits for the next event.
+
+        Completes with the next queued event at once (posted to the
+        handler's executor), or when one is published. Completes with
+        `error::slow_consumer` when the subscriber fell behind under the
+        `disconnect` policy. Supports per-operation cancellation (all
+        types): it completes with `net::error::operation_aborted`.
+
+        @code void handler(error_code ec, std::optional<serialized> event) @endcode
+    */
+    template <net::completion_token_for<void(error_code, std::optional<serialized>)> CompletionToken>
+    auto async_next(CompletionToken&& token);
+
+    /// The number of events queued for this subscriber.
+    std::size_t queued() const;
+
+private:
+    friend class broadcaster;
+    explicit subscription(std::shared_ptr<detail::broadcast_subscriber> s) noexcept : sub_(std::move(s)) {}
+
+    void start(net::any_completion_handler<void(error_code, std::optional<serialized>)> handler, net::cancellation_slot slot);
+
+    std::shared_ptr<detail::broadcast_subscriber> sub_;
+};
+
+/** Named topics of events, fanned out to every subscriber, with resumption.
+
+    `publish` serializes a message once; every subscriber's stream writes
+    the same shared, immutable bytes. A message without an id gets the
+    next decimal id of its topic (1, 2, ...). Each topic keeps a bounded
+    history, so a client that reconnects with `Last-Event-ID` gets what it
+    missed; each subscriber has a bounded queue, so a slow one never slows
+    the others nor grows memory without bound.
+
+    @par Example
+    @code
+    sse::broadcaster hub;
+    // a handler:
+    co_await sse::async_write(stream, sse::stream_response{req, hub.subscribe(req, "prices")}, net::use_awaitable);
+    // anywhere, any thread:
+    hub.publish("prices", sse::message{}.event("tick").data("1.0841"));
+    @endcode
+
+    @par Thread Safety
+    Distinct objects: Safe. Shared objects: Safe: `publish` and `subscribe`
+    may be called from any thread, on any executor, at once.
+*/
+class broadcaster {
+public:
+    /// Constructs a broadcaster.
+    explicit broadcaster(broadcaster_options options = {});
+
+    broadcaster(broadcaster const&) = delete;
+    broadcaster& operator=(broadcaster const&) = delete;
+
+    /// Subscriptions keep their topics alive; they may outlive the broadcaster.
+    ~broadcaster();
+
+    /** Publishes a message to a topic, and returns its id.
+
+        Serializes it once, appends it to the topic's history and queues it
+        for every subscriber. Never waits for a subscriber.
+    */
+    template <class Allocator>
+    std::string publish(std::string_view topic, basic_message<Allocator> const& msg);
+
+    /// Publishes to the default topic (the empty name).
+    template <class Allocator>
+    std::string publish(basic_message<Allocator> const& msg)
+    {
+        return publish(std::string_view(), msg);
+    }
+
+    /** Subscribes to a topic.
+
+        @param topic The topic.
+        @param last_event_id The last event the client received: the
+        subscription starts with every event after it that the history holds,
+        preceded by a gap event when the id is older than the history or
+        unknown. Without it, only live events.
+    */
+    subscription subscribe(std::string_view topic, std::optional<std::string_view> last_event_id = std::nullopt);
+
+    /** Subscribes to a topic, resuming from the request's `Last-Event-ID`
+        (or the query parameter named in the options).
+    */
+    template <class Body, class Fields>
+    subscription subscribe(beast::http::request<Body, Fields> const& request, std::string_view topic = {});
+
+    /// The number of subscribers of a topic.
+    std::size_t subscriber_count(std::string_view topic) const;
+
+    /// The number of topics held (with subscribers or history).
+    std::size_t topic_count() const;
+
+    /// The options.
+    broadcaster_options const& options() const noexcept { return options_; }
+
+private:
+    std::shared_ptr<detail::broadcast_topic> find(std::string_view topic, bool create);
+
+    broadcaster_options options_;
+    std::shared_ptr<detail::broadcast_registry> registry_; // topics reach it weakly
+};
+
+} // namespace sse
+
+#include <sse/impl/broadcaster.hpp>
+
+#endif

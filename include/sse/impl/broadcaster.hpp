@@ -1,0 +1,391 @@
+//
+// Copyright (c) 2026 The sse authors
+//
+// Distributed under the Boost Software License, Version 1.0. (See accompanying
+// file LICENSE or copy at http://www.boost.org/LICENSE_1_0.txt)
+//
+
+#ifndef SSE_IMPL_BROADCASTER_HPP
+#define SSE_IMPL_BROADCASTER_HPP
+
+#include <boost/asio/append.hpp>
+#include <boost/asio/associated_cancellation_slot.hpp>
+#include <boost/asio/associated_executor.hpp>
+#include <boost/asio/post.hpp>
+
+#include <charconv>
+#include <deque>
+
+namespace sse {
+namespace detail {
+
+// A waiting async_next handler, type-erased behind a function that posts
+// the real handler to its own executor: invoking it never runs the handler
+// inline (any_completion_executor offers no blocking.never to post with).
+using next_handler_type = net::any_completion_handler<void(error_code, std::optional<serialized>)>;
+
+template <class Handler>
+next_handler_type make_poster(Handler handler)
+{
+    return next_handler_type([h = std::move(handler)](error_code ec, std::optional<serialized> item) mutable {
+        auto ex = net::get_associated_executor(h);
+        net::post(ex, net::append(std::move(h), ec, std::move(item)));
+    });
+}
+
+struct broadcast_registry;
+
+// One topic. Its mutex guards everything in it and in its subscribers, so
+// that subscribing (history, then live) and publishing are atomic with
+// respect to each other: no gap and no duplicate at the seam.
+struct broadcast_topic {
+    struct entry {
+        std::string id;
+        serialized bytes;
+    };
+
+    std::mutex mutex;
+    std::string name;
+    broadcaster_options options;
+    std::weak_ptr<broadcast_registry> registry;
+    std::uint64_t next_id = 0;
+    std::deque<entry> history;
+    std::size_t history_bytes = 0;
+    std::vector<broadcast_subscriber*> subscribers;
+};
+
+struct broadcast_subscriber {
+    std::shared_ptr<broadcast_topic> topic;
+    std::vector<serialized> queue; // from head on: not yet taken
+    std::size_t head = 0;
+    std::size_t bytes = 0;
+    std::size_t index = 0; // in topic->subscribers
+    std::optional<next_handler_type> waiting;
+    net::cancellation_slot waiting_slot;
+    error_code failed;
+
+    // Completes the waiting handler (posted, never inline). From within the
+    // cancellation handler the slot is left alone: clearing it would
+    // destroy the handler that is running.
+    void complete(error_code ec, std::optional<serialized> item, bool clear_slot = true)
+    {
+        if (clear_slot && waiting_slot.is_connected())
+            waiting_slot.clear();
+        waiting_slot = {};
+        auto h = std::move(*waiting);
+        waiting.reset();
+        std::move(h)(ec, std::move(item));
+    }
+
+    std::size_t queued() const noexcept { return queue.size() - head; }
+
+    void clear_queue() noexcept
+    {
+        queue.clear();
+        head = 0;
+        bytes = 0;
+    }
+
+    serialized pop()
+    {
+        serialized s = std::move(queue[head++]);
+        bytes -= s.size();
+        if (head == queue.size())
+            clear_queue();
+        else if (head > 32 && head > queue.size() / 2) {
+            queue.erase(queue.begin(), queue.begin() + static_cast<std::ptrdiff_t>(head));
+            head = 0;
+        }
+        return s;
+    }
+
+    // Hands an event to the subscriber; the topic's mutex is held.
+    void deliver(serialized const& s)
+    {
+        if (failed)
+            return;
+        if (waiting && queued() == 0) {
+            complete({}, s);
+            return;
+        }
+        auto const& o = topic->options;
+        if (bytes + s.size() > o.max_subscriber_bytes) {
+            if (o.slow_policy == slow_subscriber_policy::disconnect) {
+                failed = make_error_code(error::slow_consumer);
+                clear_queue();
+                if (waiting)
+                    complete(failed, std::nullopt);
+                return;
+            }
+            std::size_t const dropped = queued();
+            clear_queue();
+            message gap;
+            gap.event(o.gap_event).data(std::to_string(dropped));
+            queue.emplace_back(gap);
+            bytes += queue.back().size();
+        }
+        queue.push_back(s);
+        bytes += s.size();
+    }
+};
+
+struct broadcast_registry {
+    std::mutex mutex;
+    std::map<std::string, std::shared_ptr<broadcast_topic>, std::less<>> topics;
+};
+
+inline char from_hex(char c) noexcept
+{
+    if (c >= '0' && c <= '9')
+        return static_cast<char>(c - '0');
+    if (c >= 'a' && c <= 'f')
+        return static_cast<char>(c - 'a' + 10);
+    if (c >= 'A' && c <= 'F')
+        return static_cast<char>(c - 'A' + 10);
+    return -1;
+}
+
+// The value of a query parameter of a request target, percent-decoded.
+inline std::optional<std::string> query_parameter(std::string_view target, std::string_view name)
+{
+    auto const q = target.find('?');
+    if (q == std::string_view::npos)
+        return std::nullopt;
+    std::string_view query = target.substr(q + 1);
+    while (!query.empty()) {
+        auto const amp = query.find('&');
+        auto const pair = query.substr(0, amp);
+        query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+        auto const eq = pair.find('=');
+        if (pair.substr(0, eq) != name)
+            continue;
+        std::string value;
+        auto const raw = eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1);
+        for (std::size_t i = 0; i < raw.size(); ++i) {
+            if (raw[i] == '%' && i + 2 < raw.size()) {
+                char const hi = from_hex(raw[i + 1]);
+                char const lo = from_hex(raw[i + 2]);
+                if (hi >= 0 && lo >= 0) {
+                    value += static_cast<char>(hi * 16 + lo);
+                    i += 2;
+                    continue;
+                }
+            }
+            value += raw[i] == '+' ? ' ' : raw[i];
+        }
+        return value;
+    }
+    return std::nullopt;
+}
+
+} // namespace detail
+
+// ------------------------------------------------------------ subscription
+
+inline subscription::~subscription()
+{
+    if (!sub_)
+        return;
+    auto topic = sub_->topic;
+    bool unused = false;
+    {
+        std::lock_guard lock(topic->mutex);
+        auto& subs = topic->subscribers;
+        subs[sub_->index] = subs.back();
+        subs[sub_->index]->index = sub_->index;
+        subs.pop_back();
+        sub_->waiting.reset(); // a stream never destroys its source while waiting
+        sub_->clear_queue();
+        unused = subs.empty() && topic->history.empty();
+    }
+    // A topic without subscribers and without history is freed.
+    if (unused) {
+        if (auto reg = topic->registry.lock()) {
+            std::lock_guard rlock(reg->mutex);
+            std::lock_guard tlock(topic->mutex);
+            if (topic->subscribers.empty() && topic->history.empty()) {
+                auto it = reg->topics.find(topic->name);
+                if (it != reg->topics.end() && it->second == topic)
+                    reg->topics.erase(it);
+            }
+        }
+    }
+}
+
+template <net::completion_token_for<void(error_code, std::optional<serialized>)> CompletionToken>
+auto subscription::async_next(CompletionToken&& token)
+{
+    return net::async_initiate<CompletionToken, void(error_code, std::optional<serialized>)>(
+        [this](auto handler) {
+            auto slot = net::get_associated_cancellation_slot(handler);
+            this->start(detail::make_poster(std::move(handler)), slot);
+        },
+        token
+    );
+}
+
+inline void subscription::start(detail::next_handler_type handler, net::cancellation_slot slot)
+{
+    auto& topic = *sub_->topic;
+    std::lock_guard lock(topic.mutex);
+    if (sub_->failed)
+        return std::move(handler)(sub_->failed, std::nullopt);
+    if (sub_->queued() != 0)
+        return std::move(handler)(error_code(), sub_->pop());
+    sub_->waiting.emplace(std::move(handler));
+    if (slot.is_connected()) {
+        sub_->waiting_slot = slot;
+        slot.assign([sub = sub_](net::cancellation_type) {
+            std::lock_guard lock(sub->topic->mutex);
+            if (sub->waiting)
+                sub->complete(net::error::operation_aborted, std::nullopt, false);
+        });
+    }
+}
+
+inline std::size_t subscription::queued() const
+{
+    std::lock_guard lock(sub_->topic->mutex);
+    return sub_->queued();
+}
+
+// ------------------------------------------------------------- broadcaster
+
+inline broadcaster::broadcaster(broadcaster_options options)
+    : options_(std::move(options))
+    , registry_(std::make_shared<detail::broadcast_registry>())
+{
+}
+
+inline broadcaster::~broadcaster() = default;
+
+inline std::shared_ptr<detail::broadcast_topic> broadcaster::find(std::string_view name, bool create)
+{
+    std::lock_guard lock(registry_->mutex);
+    auto& topics = registry_->topics;
+    auto it = topics.find(name);
+    if (it != topics.end())
+        return it->second;
+    if (!create)
+        return nullptr;
+    auto t = std::make_shared<detail::broadcast_topic>();
+    t->name = std::string(name);
+    t->options = options_;
+    t->registry = registry_;
+    topics.emplace(t->name, t);
+    return t;
+}
+
+template <class Allocator>
+std::string broadcaster::publish(std::string_view topic_name, basic_message<Allocator> const& msg)
+{
+    auto topic = find(topic_name, true);
+    std::lock_guard lock(topic->mutex);
+
+    // The id: the message's own, or the next of the topic for an event.
+    std::string id;
+    serialized bytes;
+    if (auto const given = msg.id()) {
+        id = std::string(*given);
+        bytes = serialized(msg);
+    } else if (msg.data()) {
+        char buf[24];
+        auto const r = std::to_chars(buf, buf + sizeof buf, ++topic->next_id);
+        id.assign(buf, r.ptr);
+        // "id: N\n" first, then the message: order within a block is free.
+        std::size_t const n = 5 + id.size() + msg.serialized_size();
+        bytes = serialized::build(n, [&](char* p) {
+            std::memcpy(p, "id: ", 4);
+            std::memcpy(p + 4, id.data(), id.size());
+            p[4 + id.size()] = '\n';
+            msg.serialize(p + 5 + id.size());
+        });
+    } else {
+        bytes = serialized(msg);
+    }
+    if (bytes.empty())
+        return id;
+
+    // The history keeps events with ids, bounded by count and by bytes.
+    if (!id.empty() || msg.id()) {
+        topic->history.push_back({id, bytes});
+        topic->history_bytes += bytes.size();
+        auto const& o = topic->options;
+        while (!topic->history.empty() &&
+               (topic->history.size() > o.history_count || topic->history_bytes > o.history_bytes)) {
+            topic->history_bytes -= topic->history.front().bytes.size();
+            topic->history.pop_front();
+        }
+    }
+    for (auto* s : topic->subscribers)
+        s->deliver(bytes);
+    return id;
+}
+
+inline subscription broadcaster::subscribe(std::string_view topic_name, std::optional<std::string_view> last_event_id)
+{
+    auto topic = find(topic_name, true);
+    auto sub = std::make_shared<detail::broadcast_subscriber>();
+    sub->topic = topic;
+    std::lock_guard lock(topic->mutex);
+    if (last_event_id) {
+        auto const& h = topic->history;
+        auto it = h.end();
+        for (auto i = h.size(); i-- > 0;) {
+            if (h[i].id == *last_event_id) {
+                it = h.begin() + static_cast<std::ptrdiff_t>(i) + 1;
+                break;
+            }
+        }
+        if (it == h.end() && (h.empty() || h.back().id != *last_event_id)) {
+            // Older than the history, or unknown: say so, then all we have.
+            message gap;
+            error_code ec;
+            gap.event(topic->options.gap_event).data(*last_event_id, ec);
+            if (ec)
+                gap.data("");
+            sub->queue.emplace_back(gap);
+            sub->bytes += sub->queue.back().size();
+            it = h.begin();
+        }
+        for (; it != h.end(); ++it) {
+            sub->queue.push_back(it->bytes);
+            sub->bytes += it->bytes.size();
+        }
+    }
+    sub->index = topic->subscribers.size();
+    topic->subscribers.push_back(sub.get());
+    return subscription(std::move(sub));
+}
+
+template <class Body, class Fields>
+subscription broadcaster::subscribe(beast::http::request<Body, Fields> const& request, std::string_view topic)
+{
+    if (auto const it = request.find("Last-Event-ID"); it != request.end())
+        return subscribe(topic, std::string_view(it->value().data(), it->value().size()));
+    if (options_.last_event_id_param) {
+        std::string_view const target(request.target().data(), request.target().size());
+        if (auto const v = detail::query_parameter(target, *options_.last_event_id_param))
+            return subscribe(topic, std::string_view(*v));
+    }
+    return subscribe(topic, std::nullopt);
+}
+
+inline std::size_t broadcaster::subscriber_count(std::string_view name) const
+{
+    auto topic = const_cast<broadcaster*>(this)->find(name, false);
+    if (!topic)
+        return 0;
+    std::lock_guard lock(topic->mutex);
+    return topic->subscribers.size();
+}
+
+inline std::size_t broadcaster::topic_count() const
+{
+    std::lock_guard lock(registry_->mutex);
+    return registry_->topics.size();
+}
+
+} // namespace sse
+
+#endif

@@ -1,0 +1,430 @@
+//
+// Copyright (c) 2026 The sse authors
+//
+// Distributed under the Boost Software License, Version 1.0. (See accompanying
+// file LICENSE or copy at http://www.boost.org/LICENSE_1_0.txt)
+//
+
+// Test that header file is self-contained.
+#include <sse/broadcaster.hpp>
+
+#include <sse/parser.hpp>
+#include <sse/stream_response.hpp>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/bind_executor.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+#include "catch.hpp"
+#include "loopback.hpp"
+
+#include <atomic>
+#include <memory>
+#include <thread>
+#include <vector>
+
+using namespace sse::test;
+namespace http = boost::beast::http;
+namespace beast = boost::beast;
+
+namespace {
+
+// Reads a subscription on an executor until it has `want` events, or fails.
+struct reader : std::enable_shared_from_this<reader> {
+    sse::subscription sub;
+    net::strand<net::io_context::executor_type> strand;
+    std::size_t want;
+    std::string wire;
+    std::atomic<std::size_t> got{0};
+    sse::error_code ec;
+    latch_value<bool> done;
+
+    reader(sse::subscription s, net::io_context& ioc, std::size_t n)
+        : sub(std::move(s))
+        , strand(net::make_strand(ioc))
+        , want(n)
+    {
+    }
+
+    void start()
+    {
+        net::dispatch(strand, [self = shared_from_this()] { self->next(); });
+    }
+
+    void next()
+    {
+        if (got == want) {
+            done.set(true);
+            return;
+        }
+        sub.async_next(net::bind_executor(strand, [self = shared_from_this()](sse::error_code e, std::optional<sse::serialized> s) {
+            if (e || !s) {
+                self->ec = e;
+                self->done.set(true);
+                return;
+            }
+            self->wire += s->view();
+            ++self->got;
+            self->next();
+        }));
+    }
+
+    std::vector<sse::event> events() const { return sse::parse_events(wire); }
+};
+
+// Runs an io_context on a few threads for the life of the object.
+struct runner {
+    net::io_context ioc;
+    net::executor_work_guard<net::io_context::executor_type> work{ioc.get_executor()};
+    std::vector<std::thread> threads;
+
+    explicit runner(int n)
+    {
+        for (int i = 0; i < n; ++i)
+            threads.emplace_back([this] { ioc.run(); });
+    }
+    ~runner()
+    {
+        work.reset();
+        ioc.stop();
+        for (auto& t : threads)
+            t.join();
+    }
+};
+
+std::vector<std::string> ids_of(std::vector<sse::event> const& events)
+{
+    std::vector<std::string> ids;
+    for (auto const& e : events)
+        ids.push_back(e.id);
+    return ids;
+}
+
+[[maybe_unused]] std::vector<std::string> range_ids(int from, int to)
+{
+    std::vector<std::string> v;
+    for (int i = from; i <= to; ++i)
+        v.push_back(std::to_string(i));
+    return v;
+}
+
+} // namespace
+
+TEST_CASE("broadcaster: ids, history and live events", "[broadcaster]")
+{
+    sse::broadcaster hub;
+    CHECK(hub.publish("t", sse::message{}.data("a")) == "1");
+    CHECK(hub.publish("t", sse::message{}.data("b")) == "2");
+    CHECK(hub.publish("other", sse::message{}.data("x")) == "1"); // ids are per topic
+    CHECK(hub.publish("t", sse::message{}.id("custom").data("c")) == "custom");
+    CHECK(hub.publish("t", sse::message{}.data("d")) == "3");
+
+    runner r(1);
+    SECTION("without a last id: live events only")
+    {
+        auto rd = std::make_shared<reader>(hub.subscribe("t"), r.ioc, 1);
+        rd->start();
+        hub.publish("t", sse::message{}.event("e").data("live"));
+        REQUIRE(rd->done.wait());
+        auto const ev = rd->events();
+        REQUIRE(ev.size() == 1);
+        CHECK(ev[0] == sse::event("e", "live", "4"));
+    }
+    SECTION("resuming after an id in the history")
+    {
+        auto rd = std::make_shared<reader>(hub.subscribe("t", std::string_view("2")), r.ioc, 3);
+        rd->start();
+        hub.publish("t", sse::message{}.data("e"));
+        REQUIRE(rd->done.wait());
+        CHECK(ids_of(rd->events()) == std::vector<std::string>{"custom", "3", "4"});
+    }
+    SECTION("resuming after the newest id: nothing old")
+    {
+        auto rd = std::make_shared<reader>(hub.subscribe("t", std::string_view("3")), r.ioc, 1);
+        rd->start();
+        hub.publish("t", sse::message{}.data("e"));
+        REQUIRE(rd->done.wait());
+        CHECK(ids_of(rd->events()) == std::vector<std::string>{"4"});
+    }
+    SECTION("an unknown id: a gap event, then all the history")
+    {
+        auto rd = std::make_shared<reader>(hub.subscribe("t", std::string_view("nope")), r.ioc, 5);
+        rd->start();
+        REQUIRE(rd->done.wait());
+        auto const ev = rd->events();
+        REQUIRE(ev.size() == 5);
+        CHECK(ev[0].type == "gap");
+        CHECK(ev[0].data == "nope");
+        CHECK(ev[0].id.empty()); // the gap carries no id
+        CHECK(ids_of(ev) == std::vector<std::string>{"", "1", "2", "custom", "3"});
+    }
+}
+
+TEST_CASE("broadcaster: a bounded history, and ids older than it", "[broadcaster]")
+{
+    sse::broadcaster_options o;
+    o.history_count = 3;
+    sse::broadcaster hub(o);
+    for (int i = 0; i < 10; ++i)
+        hub.publish(sse::message{}.data("m"));
+    runner r(1);
+    auto rd = std::make_shared<reader>(hub.subscribe("", std::string_view("2")), r.ioc, 4);
+    rd->start();
+    REQUIRE(rd->done.wait());
+    auto const ev = rd->events();
+    CHECK(ev[0].type == "gap");
+    CHECK(ids_of(ev) == std::vector<std::string>{"", "8", "9", "10"});
+
+    SECTION("by bytes too")
+    {
+        sse::broadcaster_options ob;
+        ob.history_bytes = 100;
+        sse::broadcaster small(ob);
+        for (int i = 0; i < 10; ++i)
+            small.publish(sse::message{}.data(std::string(30, 'x'))); // ~45 bytes each
+        auto rd2 = std::make_shared<reader>(small.subscribe("", std::string_view("1")), r.ioc, 3);
+        rd2->start();
+        REQUIRE(rd2->done.wait());
+        CHECK(ids_of(rd2->events()) == std::vector<std::string>{"", "9", "10"});
+    }
+}
+
+TEST_CASE("broadcaster: slow subscribers", "[broadcaster]")
+{
+    sse::broadcaster_options o;
+    o.max_subscriber_bytes = 200;
+    runner r(1);
+    SECTION("disconnect")
+    {
+        sse::broadcaster hub(o);
+        auto sub = hub.subscribe("t");
+        for (int i = 0; i < 20; ++i)
+            hub.publish("t", sse::message{}.data("0123456789"));
+        CHECK(sub.queued() == 0); // dropped with the subscriber
+        auto rd = std::make_shared<reader>(std::move(sub), r.ioc, 1);
+        rd->start();
+        REQUIRE(rd->done.wait());
+        CHECK(rd->ec == sse::error::slow_consumer);
+    }
+    SECTION("skip to the newest")
+    {
+        o.slow_policy = sse::slow_subscriber_policy::skip_to_newest;
+        sse::broadcaster hub(o);
+        auto sub = hub.subscribe("t");
+        for (int i = 0; i < 20; ++i)
+            hub.publish("t", sse::message{}.data("0123456789"));
+        auto const q = sub.queued();
+        CHECK(q < 20);
+        auto rd = std::make_shared<reader>(std::move(sub), r.ioc, q);
+        rd->start();
+        REQUIRE(rd->done.wait());
+        CHECK(!rd->ec);
+        auto const ev = rd->events();
+        REQUIRE(!ev.empty());
+        CHECK(ev[0].type == "gap");
+        CHECK(std::stoi(ev[0].data) > 0);
+        CHECK(ev.back().id == "20"); // the newest is kept
+        // After the gap, the ids run without a hole to the newest.
+        for (std::size_t i = 2; i < ev.size(); ++i)
+            CHECK(std::stoi(ev[i].id) == std::stoi(ev[i - 1].id) + 1);
+    }
+    SECTION("one slow subscriber does not hold back the others")
+    {
+        sse::broadcaster hub(o);
+        auto slow = hub.subscribe("t");
+        auto fast = std::make_shared<reader>(hub.subscribe("t"), r.ioc, 20);
+        fast->start();
+        for (int i = 0; i < 20; ++i) {
+            hub.publish("t", sse::message{}.data("0123456789"));
+            // Let the fast reader keep up, as a live connection would.
+            for (int spin = 0; spin < 1000 && fast->got < static_cast<std::size_t>(i + 1) && !fast->done.is_set(); ++spin)
+                std::this_thread::yield();
+        }
+        REQUIRE(fast->done.wait());
+        CHECK(fast->got == 20);
+        CHECK(!fast->ec);
+    }
+}
+
+TEST_CASE("broadcaster: unsubscribing and freeing topics", "[broadcaster]")
+{
+    sse::broadcaster hub;
+    {
+        auto a = hub.subscribe("room");
+        auto b = hub.subscribe("room");
+        CHECK(hub.subscriber_count("room") == 2);
+        CHECK(hub.topic_count() == 1);
+    }
+    CHECK(hub.subscriber_count("room") == 0);
+    CHECK(hub.topic_count() == 0); // no subscribers, no history: freed
+    hub.publish("room", sse::message{}.data("kept"));
+    {
+        auto c = hub.subscribe("room");
+    }
+    CHECK(hub.topic_count() == 1); // its history keeps it
+
+    SECTION("publishing with no subscribers costs no queue")
+    {
+        for (int i = 0; i < 100; ++i)
+            hub.publish("empty", sse::message{}.data("x"));
+        CHECK(hub.subscriber_count("empty") == 0);
+    }
+    SECTION("a subscription may outlive the broadcaster")
+    {
+        auto sub = std::make_unique<sse::broadcaster>();
+        auto s = sub->subscribe("x");
+        sub.reset();
+    }
+}
+
+TEST_CASE("broadcaster: the last id from a request", "[broadcaster]")
+{
+    sse::broadcaster_options o;
+    o.last_event_id_param = "lastEventId";
+    sse::broadcaster hub(o);
+    for (int i = 0; i < 5; ++i)
+        hub.publish("t", sse::message{}.data("m"));
+    runner r(1);
+    auto read_from = [&](http::request<http::string_body> const& req, std::size_t n) {
+        auto rd = std::make_shared<reader>(hub.subscribe(req, "t"), r.ioc, n);
+        rd->start();
+        REQUIRE(rd->done.wait());
+        return ids_of(rd->events());
+    };
+    http::request<http::string_body> req{http::verb::get, "/events?room=t&lastEventId=3", 11};
+    CHECK(read_from(req, 2) == std::vector<std::string>{"4", "5"});
+    req.set("Last-Event-ID", "4"); // the header wins
+    CHECK(read_from(req, 1) == std::vector<std::string>{"5"});
+    http::request<http::string_body> encoded{http::verb::get, "/e?lastEventId=%34", 11};
+    CHECK(read_from(encoded, 1) == std::vector<std::string>{"5"});
+}
+
+TEST_CASE("broadcaster: cancelling a wait", "[broadcaster]")
+{
+    sse::broadcaster hub;
+    runner r(1);
+    auto sub = hub.subscribe("t");
+    net::cancellation_signal sig;
+    latch_value<sse::error_code> result;
+    auto strand = net::make_strand(r.ioc);
+    net::dispatch(strand, [&] {
+        sub.async_next(net::bind_cancellation_slot(sig.slot(), net::bind_executor(strand, [&](sse::error_code ec, std::optional<sse::serialized>) {
+            result.set(ec);
+        })));
+    });
+    net::dispatch(strand, [&] { sig.emit(net::cancellation_type::terminal); });
+    auto const ec = result.wait();
+    REQUIRE(ec);
+    CHECK(*ec == net::error::operation_aborted);
+}
+
+TEST_CASE("broadcaster: order and completeness across threads", "[broadcaster][threads]")
+{
+    constexpr int subscribers = 100;
+    constexpr int publishers = 4;
+    constexpr int per_publisher = 250;
+    constexpr int total = publishers * per_publisher;
+    sse::broadcaster hub;
+    runner r(4);
+    std::vector<std::shared_ptr<reader>> readers;
+    for (int i = 0; i < subscribers; ++i) {
+        readers.push_back(std::make_shared<reader>(hub.subscribe("t"), r.ioc, total));
+        readers.back()->start();
+    }
+    std::vector<std::thread> pubs;
+    for (int p = 0; p < publishers; ++p)
+        pubs.emplace_back([&, p] {
+            for (int i = 0; i < per_publisher; ++i)
+                hub.publish("t", sse::message{}.event("p" + std::to_string(p)).data(std::to_string(i)));
+        });
+    for (auto& t : pubs)
+        t.join();
+    auto const expected = range_ids(1, total);
+    for (auto& rd : readers) {
+        REQUIRE(rd->done.wait());
+        CHECK(!rd->ec);
+        auto const ev = rd->events();
+        CHECK(ids_of(ev) == expected);
+        // Each publisher's events arrive in the order it published them.
+        std::vector<int> last(publishers, -1);
+        for (auto const& e : ev) {
+            int const p = e.type[1] - '0';
+            CHECK(std::stoi(e.data) == last[p] + 1);
+            last[p] = std::stoi(e.data);
+        }
+    }
+}
+
+TEST_CASE("broadcaster: the seam between history and live events", "[broadcaster][threads]")
+{
+    constexpr int total = 2000;
+    sse::broadcaster_options o;
+    o.history_count = total; // id 1 stays in the history: this tests the seam only
+    sse::broadcaster hub(o);
+    runner r(2);
+    std::atomic<bool> go{false};
+    std::thread publisher([&] {
+        while (!go)
+            std::this_thread::yield();
+        for (int i = 0; i < total; ++i)
+            hub.publish("t", sse::message{}.data("x"));
+    });
+    go = true;
+    // Subscribe while publishing goes on, each from the id last seen.
+    std::vector<std::shared_ptr<reader>> readers;
+    for (int k = 0; k < 20; ++k) {
+        std::this_thread::yield();
+        readers.push_back(std::make_shared<reader>(hub.subscribe("t", std::string_view("1")), r.ioc, total - 1));
+        readers.back()->start();
+    }
+    publisher.join();
+    for (auto& rd : readers) {
+        REQUIRE(rd->done.wait());
+        auto const ev = rd->events();
+        REQUIRE(!ev.empty());
+        // Before id 1 exists, "1" is unknown: a gap, then everything from 1;
+        // after, everything from 2. Either way no hole and no duplicate.
+        bool const gap = ev[0].type == "gap";
+        std::size_t const first = gap ? 1 : 0;
+        REQUIRE(ev.size() > first);
+        CHECK(ev[first].id == (gap ? "1" : "2"));
+        for (std::size_t i = first + 1; i < ev.size(); ++i)
+            CHECK(std::stoi(ev[i].id) == std::stoi(ev[i - 1].id) + 1);
+    }
+}
+
+TEST_CASE("broadcaster: streams over loopback, removed when the client leaves", "[broadcaster]")
+{
+    sse::broadcaster hub;
+    latch_value<sse::error_code> ended;
+    server srv([&](tcp::socket socket) -> net::awaitable<void> {
+        beast::tcp_stream stream(std::move(socket));
+        beast::flat_buffer buffer;
+        http::request<http::string_body> req;
+        co_await http::async_read(stream, buffer, req, net::use_awaitable);
+        auto [ec] = co_await sse::async_write(stream, sse::stream_response{req, hub.subscribe(req, "news")}, net::as_tuple(net::use_awaitable));
+        ended.set(ec);
+    });
+    client c(srv.port());
+    c.get("/events");
+    REQUIRE(c.read_until_contains("\r\n\r\n"));
+    // The subscription is live before the headers are sent.
+    CHECK(hub.subscriber_count("news") == 1);
+    hub.publish("news", sse::message{}.event("headline").data("one"));
+    hub.publish("news", sse::message{}.event("headline").data("two"));
+    REQUIRE(c.read_until_contains("data: two\n"));
+    auto const r = parse_response(c.received());
+    auto const ev = sse::parse_events(r.body);
+    REQUIRE(ev.size() == 2);
+    CHECK(ev[1] == sse::event("headline", "two", "2"));
+    c.close();
+    REQUIRE(ended.wait());
+    CHECK(*ended.wait() == sse::error::peer_gone);
+    CHECK(hub.subscriber_count("news") == 0);
+}
