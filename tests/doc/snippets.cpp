@@ -11,6 +11,7 @@
 #include <sse/json.hpp>
 #include <sse/sse.hpp>
 
+#include <sse/broadcaster.hpp>
 #include <sse/sources/coro.hpp>
 #include <sse/stream_response.hpp>
 
@@ -153,4 +154,31 @@ TEST_CASE("doc: README hello compiles", "[doc]")
 {
     auto f = &readme::handle;
     CHECK(f != nullptr);
+}
+
+//[readme_broadcaster
+namespace readme {
+
+sse::broadcaster hub; // topics, history, fan-out; safe from any thread
+
+// GET /events?room=NAME: the room's events, resuming after Last-Event-ID.
+net::awaitable<void> events(boost::beast::tcp_stream& stream, http::request<http::string_body> const& req)
+{
+    stream.expires_never();
+    co_await sse::async_write(stream, sse::stream_response{req, hub.subscribe(req, "lobby")}, net::use_awaitable);
+}
+
+// Anywhere, on any thread: serialized once, shared by every subscriber.
+void announce(std::string const& text)
+{
+    hub.publish("lobby", sse::message{}.event("chat").data(text)); // gets the next id: "1", "2", ...
+}
+
+} // namespace readme
+//]
+
+TEST_CASE("doc: README broadcaster", "[doc]")
+{
+    readme::announce("hello");
+    CHECK(readme::hub.topic_count() == 1);
 }
