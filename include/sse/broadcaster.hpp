@@ -106,6 +106,13 @@ public:
     template <net::completion_token_for<void(error_code, std::optional<serialized>)> CompletionToken>
     auto async_next(CompletionToken&& token);
 
+    /** Takes queued events without waiting: at least one if any is queued,
+        then more while their total stays within `max_bytes`. Returns how
+        many were appended to `out`. `stream_response` uses it to drain a
+        backlog in one turn instead of one turn per event.
+    */
+    std::size_t try_take(std::vector<serialized>& out, std::size_t max_bytes);
+
     /// The number of events queued for this subscriber.
     std::size_t queued() const;
 

@@ -252,6 +252,23 @@ TEST_CASE("broadcaster: slow subscribers", "[broadcaster]")
     }
 }
 
+TEST_CASE("broadcaster: taking a backlog without waiting", "[broadcaster]")
+{
+    sse::broadcaster hub;
+    auto sub = hub.subscribe("t");
+    for (int i = 0; i < 10; ++i)
+        hub.publish("t", sse::message{}.data("0123456789")); // 24 bytes each with its id
+    std::vector<sse::serialized> out;
+    CHECK(sub.try_take(out, 50) == 2);
+    CHECK(sub.try_take(out, 1) == 1); // at least one
+    CHECK(sub.try_take(out, 1000) == 7);
+    CHECK(sub.try_take(out, 1000) == 0);
+    std::string wire;
+    for (auto const& s : out)
+        wire += s.view();
+    CHECK(ids_of(sse::parse_events(wire)) == range_ids(1, 10));
+}
+
 TEST_CASE("broadcaster: unsubscribing and freeing topics", "[broadcaster]")
 {
     sse::broadcaster hub;

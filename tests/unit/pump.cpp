@@ -29,22 +29,29 @@ namespace {
 // its bytes.
 std::string write(pump& p, kind k)
 {
-    boost::asio::const_buffer prefix, payload, suffix;
-    p.frame(k, prefix, payload, suffix);
     std::string out;
-    for (auto b : {prefix, payload, suffix})
+    for (auto b : p.frame(k, {}))
         out.append(static_cast<char const*>(b.data()), b.size());
     p.wrote();
     return out;
 }
 
+// The payload of a chunked write: its bytes without the chunk framing.
 std::string payload_of(pump& p, kind k)
 {
-    boost::asio::const_buffer prefix, payload, suffix;
-    p.frame(k, prefix, payload, suffix);
-    std::string out(static_cast<char const*>(payload.data()), payload.size());
+    auto const& bufs = p.frame(k, {});
+    std::string out;
+    for (std::size_t i = 1; i + 1 < bufs.size(); ++i)
+        out.append(static_cast<char const*>(bufs[i].data()), bufs[i].size());
     p.wrote();
     return out;
+}
+
+// The bytes of one chunk, without its size line and trailing CRLF.
+std::string parse_response_body(std::string const& chunk)
+{
+    auto const start = chunk.find("\r\n") + 2;
+    return chunk.substr(start, chunk.size() - start - 2);
 }
 
 } // namespace
@@ -176,4 +183,29 @@ TEST_CASE("pump: how a stream ends", "[pump]")
         CHECK(!p.wants_next());
         CHECK(p.finishing());
     }
+}
+
+TEST_CASE("pump: large shared messages are written from their own bytes", "[pump]")
+{
+    sse::stream_options options;
+    pump p(options, true);
+    sse::serialized const big(sse::message{}.data(std::string(2000, 'b')));
+    sse::serialized const small(sse::message{}.data("s"));
+    p.push(small);
+    p.push(big);
+    p.push(sse::message{}.data("m"));
+    CHECK(big.use_count() == 2); // queued by reference
+    auto const k = p.next_write(false, true);
+    auto const& bufs = p.frame(k, {});
+    bool referenced = false;
+    std::string all;
+    for (auto b : bufs) {
+        referenced = referenced || b.data() == big.buffer().data();
+        all.append(static_cast<char const*>(b.data()), b.size());
+    }
+    CHECK(referenced); // no copy of the shared bytes
+    auto const expected = std::string(small.view()) + std::string(big.view()) + "data: m\n\n";
+    CHECK(parse_response_body(all) == expected);
+    p.wrote();
+    CHECK(big.use_count() == 1); // released once written
 }

@@ -23,6 +23,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <algorithm>
 #include <vector>
 
 namespace sse {
@@ -41,12 +42,17 @@ public:
         end,          // the end of the body
     };
 
+    // A shared message at least this large is written from its own buffer
+    // (a reference, no copy: fan-out costs a count per subscriber); a
+    // smaller one is copied, which is cheaper than a buffer of its own.
+    static constexpr std::size_t share_threshold = 512;
+
     pump(stream_options const& options, bool chunked);
 
     stream_options const& options() const noexcept { return options_; }
 
     // Bytes serialized and not yet written, the write in flight included.
-    std::size_t queued() const noexcept { return pending_.size() - head_ + writing_.size(); }
+    std::size_t queued() const noexcept { return pending_bytes_ + writing_bytes_; }
 
     bool finishing() const noexcept { return finishing_; }
     bool done() const noexcept { return end_written_; }
@@ -62,22 +68,30 @@ public:
     template <class Allocator>
     void push(basic_message<Allocator> const& msg)
     {
-        serialize(msg, pending_);
-        mark();
+        std::size_t const begin = stage_.size();
+        serialize(msg, stage_);
+        add_staged(begin);
     }
 
     void push(serialized const& s)
     {
-        pending_.append(s.view());
-        mark();
+        if (s.size() >= share_threshold) {
+            pieces_.push_back({s, 0, 0});
+            pending_bytes_ += s.size();
+            return;
+        }
+        std::size_t const begin = stage_.size();
+        stage_.append(s.view());
+        add_staged(begin);
     }
 
     // The stream has been idle for the keep-alive interval.
     void keep_alive_due()
     {
-        if (pending_.size() == head_) {
-            pending_.append(":\n");
-            mark();
+        if (next_piece_ == pieces_.size()) {
+            std::size_t const begin = stage_.size();
+            stage_.append(":\n");
+            add_staged(begin);
         }
     }
 
@@ -111,9 +125,9 @@ public:
     {
         if (aborted_ || end_written_)
             return kind_ = write_kind::none;
-        if (pending_.size() != head_) {
+        if (next_piece_ != pieces_.size()) {
             take();
-            bool const last = finishing_ && !source_busy && pending_.size() == head_;
+            bool const last = finishing_ && !source_busy && next_piece_ == pieces_.size();
             return kind_ = (last && chunked_) ? write_kind::data_and_end : write_kind::data;
         }
         if (head_pending)
@@ -126,24 +140,28 @@ public:
         return kind_ = write_kind::none;
     }
 
-    // The buffers of the write next_write decided.
-    void frame(write_kind kind, net::const_buffer& prefix, net::const_buffer& payload, net::const_buffer& suffix)
+    // The buffers of the write next_write decided, after `head` (which may
+    // be empty). Valid until wrote().
+    std::vector<net::const_buffer> const& frame(write_kind kind, net::const_buffer head)
     {
-        prefix = payload = suffix = {};
         static constexpr char crlf_end[] = "\r\n0\r\n\r\n";
+        buffers_.clear();
+        if (head.size() != 0)
+            buffers_.push_back(head);
         switch (kind) {
         case write_kind::none:
-        case write_kind::head: return;
-        case write_kind::end: suffix = net::buffer(crlf_end + 2, 5); return;
+        case write_kind::head: break;
+        case write_kind::end: buffers_.push_back(net::buffer(crlf_end + 2, 5)); break;
         case write_kind::data:
         case write_kind::data_and_end:
-            payload = net::buffer(writing_);
-            if (!chunked_)
-                return;
-            prefix = net::buffer(chunk_size_, chunk_header(writing_.size()));
-            suffix = net::buffer(crlf_end, kind == write_kind::data ? 2 : 7);
-            return;
+            if (chunked_)
+                buffers_.push_back(net::buffer(chunk_size_, chunk_header(writing_bytes_)));
+            buffers_.insert(buffers_.end(), payload_.begin(), payload_.end());
+            if (chunked_)
+                buffers_.push_back(net::buffer(crlf_end, kind == write_kind::data ? 2 : 7));
+            break;
         }
+        return buffers_;
     }
 
     // The write decided last completed.
@@ -152,50 +170,107 @@ public:
         if (kind_ == write_kind::data_and_end || kind_ == write_kind::end)
             end_written_ = true;
         // Keep the storage for the next burst, unless a burst made it large.
-        if (writing_.capacity() > 2 * options_.max_write_size)
-            std::string().swap(writing_);
+        if (writing_stage_.capacity() > 2 * options_.max_write_size)
+            std::string().swap(writing_stage_);
         else
-            writing_.clear();
+            writing_stage_.clear();
+        writing_shared_.clear();
+        payload_.clear();
+        writing_bytes_ = 0;
         kind_ = write_kind::none;
     }
 
 private:
-    // Records the end of the message just appended.
-    void mark()
+    // A queued message: shared bytes, or bytes copied into stage_.
+    struct piece {
+        serialized shared;
+        std::size_t begin;
+        std::size_t end;
+
+        std::size_t size() const noexcept { return shared.empty() ? end - begin : shared.size(); }
+    };
+
+    void add_staged(std::size_t begin)
     {
-        if (ends_.size() == ends_head_ || ends_.back() != pending_.size())
-            ends_.push_back(pending_.size());
+        std::size_t const end = stage_.size();
+        if (end == begin)
+            return; // an empty message writes nothing
+        pieces_.push_back({serialized(), begin, end});
+        pending_bytes_ += end - begin;
     }
 
     // Moves the longest run of whole messages that fits max_write_size (at
-    // least one message) from pending_ to writing_. A backlog is consumed
-    // from its front by an offset and compacted once half of it is sent,
-    // so each byte is moved a bounded number of times.
+    // least one) into the write: copied bytes into writing_stage_ (a swap
+    // when the whole stage goes), shared ones by reference. A backlog is
+    // consumed by an index and compacted once half of it is sent.
     void take()
     {
-        if (head_ == 0 && pending_.size() <= options_.max_write_size) {
-            writing_.swap(pending_);
-            pending_.clear();
-            ends_.clear();
-            ends_head_ = 0;
-            return;
+        std::size_t n = 0;
+        std::size_t k = next_piece_;
+        while (k < pieces_.size() && (k == next_piece_ || n + pieces_[k].size() <= options_.max_write_size))
+            n += pieces_[k++].size();
+
+        std::size_t first_staged = stage_.size();
+        std::size_t last_staged = first_staged;
+        for (std::size_t i = next_piece_; i < k; ++i) {
+            if (pieces_[i].shared.empty()) {
+                first_staged = std::min(first_staged, pieces_[i].begin);
+                last_staged = pieces_[i].end;
+            }
         }
-        std::size_t const limit = head_ + options_.max_write_size;
-        std::size_t end = ends_[ends_head_++];
-        while (ends_head_ < ends_.size() && ends_[ends_head_] <= limit)
-            end = ends_[ends_head_++];
-        writing_.assign(pending_, head_, end - head_);
-        head_ = end;
-        if (head_ == pending_.size()) {
-            pending_.clear();
-            ends_.clear();
-            head_ = ends_head_ = 0;
-        } else if (head_ > pending_.size() / 2) {
-            pending_.erase(0, head_);
-            ends_.erase(ends_.begin(), ends_.begin() + static_cast<std::ptrdiff_t>(ends_head_));
-            for (auto& e : ends_)
-                e -= head_;
-            head_ = ends_head_ = 0;
+        std::size_t base = 0; // where stage_[first_staged] lands in writing_stage_
+        bool const whole_stage = first_staged == stage_head_ && (k == pieces_.size() || last_staged == stage_.size());
+        if (first_staged < last_staged) {
+            if (whole_stage && stage_head_ == 0 && last_staged == stage_.size()) {
+                writing_stage_.swap(stage_);
+                stage_.clear();
+            } else {
+                writing_stage_.assign(stage_, first_staged, last_staged - first_staged);
+            }
+            base = first_staged;
+            stage_head_ = last_staged;
+        }
+
+        // The payload: adjacent copied messages are one buffer.
+        for (std::size_t i = next_piece_; i < k; ++i) {
+            auto& p = pieces_[i];
+            if (!p.shared.empty()) {
+                writing_shared_.push_back(std::move(p.shared));
+                payload_.push_back(writing_shared_.back().buffer());
+                continue;
+            }
+            char const* data = writing_stage_.data() + (p.begin - base);
+            auto const size = p.end - p.begin;
+            if (!payload_.empty() && i > next_piece_ && pieces_[i - 1].shared.empty() &&
+                static_cast<char const*>(payload_.back().data()) + payload_.back().size() == data)
+                payload_.back() = net::const_buffer(payload_.back().data(), payload_.back().size() + size);
+            else
+                payload_.push_back(net::const_buffer(data, size));
+        }
+        writing_bytes_ = n;
+        pending_bytes_ -= n;
+        next_piece_ = k;
+
+        if (next_piece_ == pieces_.size()) {
+            pieces_.clear();
+            next_piece_ = 0;
+            if (stage_head_ == stage_.size()) {
+                stage_.clear();
+                stage_head_ = 0;
+            }
+        } else if (next_piece_ > pieces_.size() / 2) {
+            pieces_.erase(pieces_.begin(), pieces_.begin() + static_cast<std::ptrdiff_t>(next_piece_));
+            next_piece_ = 0;
+        }
+        if (stage_head_ > 0 && stage_head_ > stage_.size() / 2) {
+            stage_.erase(0, stage_head_);
+            for (std::size_t i = next_piece_; i < pieces_.size(); ++i) {
+                if (pieces_[i].shared.empty()) {
+                    pieces_[i].begin -= stage_head_;
+                    pieces_[i].end -= stage_head_;
+                }
+            }
+            stage_head_ = 0;
         }
     }
 
@@ -216,11 +291,16 @@ private:
     }
 
     stream_options options_;
-    std::string pending_;            // serialized, waiting for a write
-    std::string writing_;            // the payload of the write in flight
-    std::size_t head_ = 0;           // the first byte of pending_ not yet taken
-    std::vector<std::size_t> ends_;  // where each message in pending_ ends
-    std::size_t ends_head_ = 0;      // the first entry of ends_ not yet taken
+    std::string stage_;                       // copied messages; from stage_head_ on: not yet taken
+    std::size_t stage_head_ = 0;
+    std::vector<piece> pieces_;               // queued messages; from next_piece_ on: not yet taken
+    std::size_t next_piece_ = 0;
+    std::size_t pending_bytes_ = 0;
+    std::string writing_stage_;               // the copied bytes of the write in flight
+    std::vector<serialized> writing_shared_;  // the shared messages of the write in flight
+    std::vector<net::const_buffer> payload_;  // the payload of the write in flight
+    std::vector<net::const_buffer> buffers_;  // the whole write
+    std::size_t writing_bytes_ = 0;
     char chunk_size_[20] = {};
     write_kind kind_ = write_kind::none;
     error_code result_;

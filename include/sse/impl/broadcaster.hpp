@@ -99,13 +99,26 @@ struct broadcast_subscriber {
         return s;
     }
 
-    // Hands an event to the subscriber; the topic's mutex is held.
-    void deliver(serialized const& s)
+    // Takes the waiting handler out, to be completed once the topic's mutex
+    // is released.
+    next_handler_type take_waiting()
+    {
+        if (waiting_slot.is_connected())
+            waiting_slot.clear();
+        waiting_slot = {};
+        auto h = std::move(*waiting);
+        waiting.reset();
+        return h;
+    }
+
+    // Hands an event to the subscriber; the topic's mutex is held. A waiting
+    // handler is moved to `ready`, to be completed after the mutex is released.
+    void deliver(serialized const& s, std::vector<std::pair<next_handler_type, serialized>>& ready)
     {
         if (failed)
             return;
         if (waiting && queued() == 0) {
-            complete({}, s);
+            ready.emplace_back(take_waiting(), s);
             return;
         }
         auto const& o = topic->options;
@@ -243,6 +256,19 @@ inline void subscription::start(detail::next_handler_type handler, net::cancella
     }
 }
 
+inline std::size_t subscription::try_take(std::vector<serialized>& out, std::size_t max_bytes)
+{
+    std::lock_guard lock(sub_->topic->mutex);
+    std::size_t n = 0;
+    std::size_t bytes = 0;
+    while (sub_->queued() != 0 && (n == 0 || bytes + sub_->queue[sub_->head].size() <= max_bytes)) {
+        bytes += sub_->queue[sub_->head].size();
+        out.push_back(sub_->pop());
+        ++n;
+    }
+    return n;
+}
+
 inline std::size_t subscription::queued() const
 {
     std::lock_guard lock(sub_->topic->mutex);
@@ -280,6 +306,17 @@ template <class Allocator>
 std::string broadcaster::publish(std::string_view topic_name, basic_message<Allocator> const& msg)
 {
     auto topic = find(topic_name, true);
+    // Waiting subscribers are completed after the mutex is released (each
+    // completion is a post), so their streams can take from the topic meanwhile.
+    std::vector<std::pair<detail::next_handler_type, serialized>> ready;
+    struct complete_ready {
+        std::vector<std::pair<detail::next_handler_type, serialized>>& r;
+        ~complete_ready()
+        {
+            for (auto& [h, s] : r)
+                std::move(h)(error_code(), std::move(s));
+        }
+    } completer{ready};
     std::lock_guard lock(topic->mutex);
 
     // The id: the message's own, or the next of the topic for an event.
@@ -318,7 +355,7 @@ std::string broadcaster::publish(std::string_view topic_name, basic_message<Allo
         }
     }
     for (auto* s : topic->subscribers)
-        s->deliver(bytes);
+        s->deliver(bytes, ready);
     return id;
 }
 

@@ -151,6 +151,8 @@ private:
     // waits between items costs one extra turn of latency.
     bool defer_write()
     {
+        if (std::exchange(drained_, false))
+            return false; // the source's backlog is in: write it now
         if (flush_due_ || !head_sent_ || !source_busy_ || pump_.finishing() || pump_.aborted())
             return false;
         auto const queued = pump_.queued();
@@ -192,10 +194,7 @@ private:
         writing_ = true;
         head_sent_ = true;
         write_started_ = clock::now();
-        std::array<net::const_buffer, 4> buffers;
-        if (head)
-            buffers[0] = net::buffer(head_);
-        pump_.frame(what, buffers[1], buffers[2], buffers[3]);
+        auto const& buffers = pump_.frame(what, head ? net::buffer(head_) : net::const_buffer());
         net::async_write(stream_, buffers, write_handler{{ref(this)}});
     }
 
@@ -277,6 +276,20 @@ private:
         } else if (!pump_.finishing() && !pump_.aborted()) {
             pump_.push(*item);
             ++arrivals_;
+            // A source that can hand over what it already holds without
+            // waiting drains its backlog now, in one turn.
+            if constexpr (requires(std::vector<item_type>& v) { source_->try_take(v, std::size_t()); }) {
+                auto const room = pump_.options().max_write_size;
+                if (pump_.queued() < room) {
+                    batch_.clear();
+                    if (source_->try_take(batch_, room - pump_.queued()) != 0) {
+                        for (auto const& i : batch_)
+                            pump_.push(i);
+                        batch_.clear();
+                        drained_ = true;
+                    }
+                }
+            }
         }
         if (pump_.finishing() || pump_.aborted())
             source_.reset();
@@ -420,6 +433,8 @@ private:
     bool read_cancelled_ = false;
     bool timer_armed_ = false;
     bool completed_ = false;
+    bool drained_ = false;
+    std::vector<item_type> batch_;
     bool flush_posted_ = false;
     bool flush_due_ = false;
     std::size_t arrivals_ = 0;
