@@ -322,6 +322,25 @@ TEST_CASE("broadcaster: the last id from a request", "[broadcaster]")
     CHECK(read_from(encoded, 1) == std::vector<std::string>{"5"});
 }
 
+TEST_CASE("broadcaster: publishing on the thread a subscriber waits on", "[broadcaster]")
+{
+    // The waiting handler must be posted, never run inside publish: run
+    // inline, it would re-enter the subscription under the topic's lock.
+    sse::broadcaster hub;
+    net::io_context ioc;
+    auto rd = std::make_shared<reader>(hub.subscribe("t"), ioc, 3);
+    rd->start();
+    ioc.poll(); // the reader now waits
+    ioc.restart();
+    net::post(ioc, [&] {
+        for (int i = 0; i < 3; ++i)
+            hub.publish("t", sse::message{}.data("x"));
+    });
+    ioc.run_for(std::chrono::seconds(10));
+    REQUIRE(rd->done.is_set());
+    CHECK(ids_of(rd->events()) == range_ids(1, 3));
+}
+
 TEST_CASE("broadcaster: cancelling a wait", "[broadcaster]")
 {
     sse::broadcaster hub;
