@@ -61,6 +61,8 @@
 #include <sse/message.hpp>
 #include <sse/stream_response.hpp>
 
+#include "support.hpp"
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -82,11 +84,8 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 
-#include <arpa/inet.h>
 #include <fcntl.h>
 #include <malloc.h>
-#include <netinet/in.h>
-#include <poll.h>
 #include <signal.h>
 #include <sys/epoll.h>
 #include <sys/prctl.h>
@@ -119,6 +118,7 @@ namespace http = beast::http;
 using tcp = net::ip::tcp;
 using namespace std::chrono_literals;
 using clock_type = std::chrono::steady_clock;
+using namespace sse::bench;
 
 struct options {
     std::vector<int> subs{1'000, 10'000};
@@ -141,88 +141,6 @@ std::uint64_t now_ns()
     return static_cast<std::uint64_t>(
         std::chrono::duration_cast<std::chrono::nanoseconds>(clock_type::now().time_since_epoch()).count());
 }
-
-// ------------------------------------------------- helpers (as in stream.cpp)
-
-// VmRSS in KiB, read without allocating.
-long rss_kib()
-{
-    int const fd = ::open("/proc/self/status", O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return -1;
-    char buf[8192];
-    std::size_t len = 0;
-    for (int i = 0; i < 16 && len < sizeof buf - 1; ++i) {
-        ssize_t const n = ::read(fd, buf + len, sizeof buf - 1 - len);
-        if (n <= 0)
-            break;
-        len += static_cast<std::size_t>(n);
-    }
-    ::close(fd);
-    buf[len] = '\0';
-    char const* p = std::strstr(buf, "VmRSS:");
-    return p ? std::strtol(p + 6, nullptr, 10) : -1;
-}
-
-bool send_all(int fd, char const* p, std::size_t n)
-{
-    for (int i = 0; n > 0 && i < 1000; ++i) {
-        ssize_t const k = ::send(fd, p, n, MSG_NOSIGNAL);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k <= 0)
-            return false;
-        p += k;
-        n -= static_cast<std::size_t>(k);
-    }
-    return n == 0;
-}
-
-// Waits for fd to be readable, then reads exactly n bytes.
-bool read_exact(int fd, void* out, std::size_t n, int timeout_ms)
-{
-    auto* p = static_cast<char*>(out);
-    for (int i = 0; n > 0 && i < 1000; ++i) {
-        pollfd pfd{fd, POLLIN, 0};
-        int const r = ::poll(&pfd, 1, timeout_ms);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            return false;
-        ssize_t const k = ::read(fd, p, n);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k <= 0)
-            return false;
-        p += k;
-        n -= static_cast<std::size_t>(k);
-    }
-    return n == 0;
-}
-
-// A blocking socket connected to 127.0.0.1:port, or -1.
-int connect_loopback(unsigned short port)
-{
-    int const fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0)
-        return -1;
-    timeval tv{30, 0};
-    ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(port);
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    for (int i = 0; i < 100; ++i) {
-        if (::connect(fd, reinterpret_cast<sockaddr const*>(&a), sizeof a) == 0)
-            return fd;
-        if (errno != EINTR)
-            break;
-    }
-    ::close(fd);
-    return -1;
-}
-
-constexpr std::string_view request_text = "GET /events HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n";
 
 // The data of an event: the time, 20 digits, then filler; `data: ` + it +
 // `\n\n` is 64 bytes.
@@ -622,12 +540,7 @@ net::awaitable<void> control(net::io_context& ioc, net::posix::stream_descriptor
     try {
         server_state st;
         net::io_context ioc(threads);
-        tcp::acceptor acc(ioc);
-        tcp::endpoint const ep(net::ip::address_v4::loopback(), 0);
-        acc.open(ep.protocol());
-        acc.set_option(tcp::acceptor::reuse_address(true));
-        acc.bind(ep);
-        acc.listen(4096);
+        auto acc = make_acceptor(ioc, 4096);
         net::posix::stream_descriptor ctl(ioc, sv[0]);
         ::malloc_trim(0);
         r.rss_before = rss_kib();

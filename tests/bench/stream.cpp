@@ -68,6 +68,8 @@
 #include <sse/sources/range.hpp>
 #include <sse/stream_response.hpp>
 
+#include "support.hpp"
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -87,16 +89,12 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 
-#include <arpa/inet.h>
 #include <fcntl.h>
 #include <malloc.h>
-#include <netinet/in.h>
-#include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -125,6 +123,7 @@ namespace xp = net::experimental;
 using tcp = net::ip::tcp;
 using namespace std::chrono_literals;
 using clock_type = std::chrono::steady_clock;
+using namespace sse::bench;
 
 // ------------------------------------------------------------------ options
 
@@ -140,101 +139,6 @@ struct options {
 
 // ------------------------------------------------------------------ helpers
 
-double thread_cpu_seconds()
-{
-    timespec ts{};
-    ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
-}
-
-// VmRSS in KiB, read without allocating.
-long rss_kib()
-{
-    int const fd = ::open("/proc/self/status", O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return -1;
-    char buf[8192];
-    std::size_t len = 0;
-    for (int i = 0; i < 16 && len < sizeof buf - 1; ++i) {
-        ssize_t const n = ::read(fd, buf + len, sizeof buf - 1 - len);
-        if (n <= 0)
-            break;
-        len += static_cast<std::size_t>(n);
-    }
-    ::close(fd);
-    buf[len] = '\0';
-    char const* p = std::strstr(buf, "VmRSS:");
-    return p ? std::strtol(p + 6, nullptr, 10) : -1;
-}
-
-// Bytes the malloc heap has handed out and not had back.
-long heap_in_use()
-{
-    struct mallinfo2 const mi = ::mallinfo2();
-    return static_cast<long>(mi.uordblks + mi.hblkhd);
-}
-
-bool send_all(int fd, char const* p, std::size_t n)
-{
-    for (int i = 0; n > 0 && i < 1000; ++i) {
-        ssize_t const k = ::send(fd, p, n, MSG_NOSIGNAL);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k <= 0)
-            return false;
-        p += k;
-        n -= static_cast<std::size_t>(k);
-    }
-    return n == 0;
-}
-
-// Waits for fd to be readable, then reads exactly n bytes.
-bool read_exact(int fd, void* out, std::size_t n, int timeout_ms)
-{
-    auto* p = static_cast<char*>(out);
-    for (int i = 0; n > 0 && i < 1000; ++i) {
-        pollfd pfd{fd, POLLIN, 0};
-        int const r = ::poll(&pfd, 1, timeout_ms);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            return false;
-        ssize_t const k = ::read(fd, p, n);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k <= 0)
-            return false;
-        p += k;
-        n -= static_cast<std::size_t>(k);
-    }
-    return n == 0;
-}
-
-// A blocking socket connected to 127.0.0.1:port, or -1.
-int connect_loopback(unsigned short port, int timeout_s)
-{
-    int const fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0)
-        return -1;
-    timeval tv{timeout_s, 0};
-    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(port);
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    for (int i = 0; i < 100; ++i) {
-        if (::connect(fd, reinterpret_cast<sockaddr const*>(&a), sizeof a) == 0)
-            return fd;
-        if (errno != EINTR)
-            break;
-    }
-    ::close(fd);
-    return -1;
-}
-
-constexpr std::string_view request_text = "GET /events HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n";
-
 // The event `data: <text>\n\n` of exactly `wire_size` bytes.
 std::string make_data(std::size_t wire_size)
 {
@@ -242,17 +146,6 @@ std::string make_data(std::size_t wire_size)
     for (std::size_t i = 0; i < s.size(); ++i)
         s[i] = static_cast<char>('a' + i % 26);
     return s;
-}
-
-tcp::acceptor make_acceptor(net::io_context& ioc, int backlog)
-{
-    tcp::acceptor acc(ioc);
-    tcp::endpoint const ep(net::ip::address_v4::loopback(), 0);
-    acc.open(ep.protocol());
-    acc.set_option(tcp::acceptor::reuse_address(true));
-    acc.bind(ep);
-    acc.listen(backlog);
-    return acc;
 }
 
 // ------------------------------------------------------------- the client

@@ -27,6 +27,8 @@
 
 #include <sse/detail/text.hpp>
 
+#include "utf8_encode.hpp"
+
 #include <algorithm>
 #include <chrono>
 #include <cstddef>
@@ -80,24 +82,7 @@ struct reference {
     std::size_t largest_data_buf = 0; // the data buffer of one event, LFs included
 };
 
-// Appends the UTF-8 encoding of a scalar value.
-void put_utf8(std::string& out, std::uint32_t c) {
-    if (c < 0x80) {
-        out.push_back(static_cast<char>(c));
-    } else if (c < 0x800) {
-        out.push_back(static_cast<char>(0xC0 | (c >> 6)));
-        out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
-    } else if (c < 0x10000) {
-        out.push_back(static_cast<char>(0xE0 | (c >> 12)));
-        out.push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
-        out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
-    } else {
-        out.push_back(static_cast<char>(0xF0 | (c >> 18)));
-        out.push_back(static_cast<char>(0x80 | ((c >> 12) & 0x3F)));
-        out.push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
-        out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
-    }
-}
+using sse::test::put_utf8;
 
 // The WHATWG "UTF-8 decode" of a whole byte stream: one leading BOM dropped,
 // every error replaced by U+FFFD. Written after the Encoding standard's

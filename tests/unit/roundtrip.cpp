@@ -14,6 +14,7 @@
 
 #include "catch.hpp"
 #include "stream_items.hpp"
+#include "utf8_encode.hpp"
 
 #include <algorithm>
 #include <cstdint>
@@ -32,25 +33,6 @@ std::uint64_t test_seed()
     if (char const* s = std::getenv("SSE_TEST_SEED"))
         return std::strtoull(s, nullptr, 10);
     return 20261121;
-}
-
-void append_code_point(std::string& s, std::uint32_t cp)
-{
-    if (cp < 0x80) {
-        s += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-        s += static_cast<char>(0xC0 | (cp >> 6));
-        s += static_cast<char>(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-        s += static_cast<char>(0xE0 | (cp >> 12));
-        s += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        s += static_cast<char>(0x80 | (cp & 0x3F));
-    } else {
-        s += static_cast<char>(0xF0 | (cp >> 18));
-        s += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-        s += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        s += static_cast<char>(0x80 | (cp & 0x3F));
-    }
 }
 
 // A reference UTF-8 check written independently of the library's: decode
@@ -127,15 +109,15 @@ public:
                 if (nul)
                     s += '\0';
                 break;
-            case 6: append_code_point(s, static_cast<std::uint32_t>(0x80 + below(0x800 - 0x80))); break;
+            case 6: sse::test::put_utf8(s, static_cast<std::uint32_t>(0x80 + below(0x800 - 0x80))); break;
             case 7: {
                 auto cp = static_cast<std::uint32_t>(0x800 + below(0x10000 - 0x800));
                 if (cp >= 0xD800 && cp <= 0xDFFF)
                     cp = 0xFEFF; // the BOM, in the middle of text
-                append_code_point(s, cp);
+                sse::test::put_utf8(s, cp);
                 break;
             }
-            case 8: append_code_point(s, static_cast<std::uint32_t>(0x10000 + below(0x110000 - 0x10000))); break;
+            case 8: sse::test::put_utf8(s, static_cast<std::uint32_t>(0x10000 + below(0x110000 - 0x10000))); break;
             case 9: s += below(2) ? "data: " : "id: "; break;
             default: s += static_cast<char>(0x21 + below(0x7F - 0x21)); break;
             }
