@@ -9,11 +9,17 @@
 #define SSE_SSE_HPP
 
 // The core of the library. Optional parts have headers of their own:
-// <sse/json.hpp> for JSON payloads.
+// <sse/json.hpp> for JSON payloads, <sse/sources/...> for the source
+// adapters (coro, channel, range).
 
+#include <sse/broadcaster.hpp>
 #include <sse/error.hpp>
 #include <sse/message.hpp>
+#include <sse/message_source.hpp>
 #include <sse/parser.hpp>
+#include <sse/request.hpp>
+#include <sse/serialized.hpp>
+#include <sse/stream_response.hpp>
 #include <sse/version.hpp>
 
 #endif
