@@ -67,7 +67,6 @@ function exitStatus(proc, ms) {
 }
 
 let server; // killed by the watchdog
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function send(page, text) {
     await page.fill('#text', text);
@@ -132,13 +131,16 @@ async function main() {
         await b.goto(`${base}/?room=test-room&lastEventId=${encodeURIComponent(lastId)}`);
         await b.waitForFunction(() => window.connected === true);
         check(await waitForText(b, 'alice: three'), 'B resumed');
-        await sleep(500); // anything extra would have come by now
+        // The stream is ordered: once a marker sent now arrives, anything
+        // extra (a duplicate) would already have come before it.
+        await send(a, 'marker');
+        check(await waitForText(b, 'alice: marker'), 'B sees the marker');
         const got = await texts(b);
-        const want = missed.map((t) => `alice: ${t}`);
+        const want = [...missed, 'marker'].map((t) => `alice: ${t}`);
         check(JSON.stringify(got) === JSON.stringify(want),
             `B got exactly the missed messages, in order: ${JSON.stringify(got)}`);
         const ids = await b.evaluate(() => window.received.map((m) => Number(m.id)));
-        check(ids.length === 3 && ids.every((id, i) => id === Number(lastId) + 1 + i),
+        check(ids.length === 4 && ids.every((id, i) => id === Number(lastId) + 1 + i),
             `with the next ids: ${JSON.stringify(ids)} after ${lastId}`);
 
         // A message that is too big, and one that is not JSON.

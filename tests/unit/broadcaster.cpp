@@ -242,8 +242,11 @@ TEST_CASE("broadcaster: slow subscribers", "[broadcaster]")
         fast->start();
         for (int i = 0; i < 20; ++i) {
             hub.publish("t", sse::message{}.data("0123456789"));
-            // Let the fast reader keep up, as a live connection would.
-            for (int spin = 0; spin < 1000 && fast->got < static_cast<std::size_t>(i + 1) && !fast->done.is_set(); ++spin)
+            // Let the fast reader keep up, as a live connection would: wait
+            // for it to take this event (a deadline bounds a failure).
+            auto const until = std::chrono::steady_clock::now() + deadline;
+            while (fast->got < static_cast<std::size_t>(i + 1) && !fast->done.is_set() &&
+                   std::chrono::steady_clock::now() < until)
                 std::this_thread::yield();
         }
         REQUIRE(fast->done.wait());

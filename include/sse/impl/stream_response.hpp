@@ -25,7 +25,6 @@
 #include <boost/beast/http/field.hpp>
 #include <boost/beast/http/serializer.hpp>
 
-#include <array>
 #include <type_traits>
 
 namespace sse {
