@@ -25,6 +25,7 @@
 #include <boost/beast/http/field.hpp>
 #include <boost/beast/http/serializer.hpp>
 
+#include <array>
 #include <type_traits>
 
 namespace sse {
