@@ -19,6 +19,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -27,6 +28,7 @@ namespace sse {
 namespace detail {
 template <class AsyncStream, class Source>
 struct stream_initiation;
+struct stream_response_access;
 } // namespace detail
 
 /// How a `stream_response` paces and bounds its stream. Every field has a documented default.
@@ -108,6 +110,13 @@ public:
         stream_options const& options = {}
     );
 
+    /** Converts a response of another source type, such as a concrete
+        source into `any_message_source`.
+    */
+    template <class Other>
+        requires(!std::same_as<Other, Source> && std::constructible_from<Source, Other &&>)
+    stream_response(stream_response<Other>&& other);
+
     /// The response header: add headers here (CORS, cookies) before writing.
     beast::http::response_header<>& header() noexcept { return header_; }
 
@@ -133,6 +142,22 @@ public:
     /// The source. Valid until the response is written.
     Source& source() noexcept { return *source_; }
 
+    /** Sets a function called once when the stream has ended, with the
+        result its operation completes with (see `sse::async_write`), on the
+        stream's executor, after the source is destroyed and before the
+        completion handler runs. Over HTTP/2, where the connection runs the
+        stream, this is how a handler learns how its stream ended.
+
+        @param f A callable with the signature `void(error_code)`.
+    */
+    template <class F>
+        requires std::invocable<F&, error_code>
+    stream_response& on_end(F&& f)
+    {
+        on_end_ = std::forward<F>(f);
+        return *this;
+    }
+
     /// Writes the response; see `sse::async_write`.
     template <
         class AsyncStream,
@@ -143,11 +168,15 @@ public:
 private:
     template <class AsyncStream, class S>
     friend struct detail::stream_initiation;
+    friend struct detail::stream_response_access;
+    template <class S>
+    friend class stream_response;
 
     beast::http::response_header<> header_;
     stream_options options_;
     std::optional<std::string> last_event_id_;
     std::optional<Source> source_;
+    std::function<void(error_code)> on_end_;
     bool keep_alive_ = false;
 };
 

@@ -40,6 +40,7 @@ struct stream_parts {
     stream_options options;
     bool chunked;
     Source source;
+    std::function<void(error_code)> on_end;
 };
 
 inline std::string serialize_head(beast::http::response_header<>&& header)
@@ -91,6 +92,7 @@ public:
         , head_(std::move(parts.head))
         , pump_(parts.options, parts.chunked)
         , source_(std::move(parts.source))
+        , on_end_(std::move(parts.on_end))
     {
     }
 
@@ -257,6 +259,8 @@ private:
         if (slot.is_connected())
             slot.clear();
         error_code const ec = pump_.result();
+        if (on_end_)
+            std::exchange(on_end_, nullptr)(ec);
         Handler handler = std::move(handler_);
         work_type work = std::move(work_);
         net::dispatch(work, net::append(std::move(handler), ec));
@@ -422,6 +426,7 @@ private:
     std::string head_;
     pump pump_;
     std::optional<Source> source_;
+    std::function<void(error_code)> on_end_;
     clock::time_point last_write_ = clock::now();
     clock::time_point write_started_{};
     std::array<char, 1> scratch_{};
@@ -465,7 +470,8 @@ struct stream_initiation {
     {
         SSE_ASSERT(r.source_.has_value()); // a response is written once
         bool const chunked = r.header_.version() >= 11;
-        stream_parts<Source> parts{serialize_head(std::move(r.header_)), r.options_, chunked, std::move(*r.source_)};
+        stream_parts<Source> parts{
+            serialize_head(std::move(r.header_)), r.options_, chunked, std::move(*r.source_), std::move(r.on_end_)};
         r.source_.reset();
         return parts;
     }
@@ -500,6 +506,21 @@ stream_response<Source>::stream_response(
     }
     if (auto const it = request.find("Last-Event-ID"); it != request.end())
         last_event_id_.emplace(it->value());
+}
+
+template <class Source>
+template <class Other>
+    requires(!std::same_as<Other, Source> && std::constructible_from<Source, Other &&>)
+stream_response<Source>::stream_response(stream_response<Other>&& other)
+    : header_(std::move(other.header_))
+    , options_(other.options_)
+    , last_event_id_(std::move(other.last_event_id_))
+    , on_end_(std::move(other.on_end_))
+    , keep_alive_(other.keep_alive_)
+{
+    SSE_ASSERT(other.source_.has_value()); // a response is written once
+    source_.emplace(std::move(*other.source_));
+    other.source_.reset();
 }
 
 template <class Source>
