@@ -65,6 +65,16 @@ enum class error {
     /** A subscriber fell behind by more than its queue holds, and was
         disconnected (`slow_subscriber_policy::disconnect`). */
     slow_consumer,
+
+    /** The HTTP/2 peer broke the protocol (a malformed frame, a bad
+        preface, a flood nghttp2 refuses): the connection ended with a
+        GOAWAY. */
+    protocol_error,
+
+    /** The HTTP/2 peer caused more stream errors and resets than
+        `server_options::reset_budget` allows: the connection ended with a
+        GOAWAY (ENHANCE_YOUR_CALM). */
+    reset_budget_exceeded,
 };
 
 /// Returns the error category of the `sse::error` values.

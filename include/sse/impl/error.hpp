@@ -39,6 +39,8 @@ public:
         case error::source_failed: return "the message source failed";
         case error::unexpected_data: return "the peer sent unexpected data during the stream";
         case error::slow_consumer: return "the subscriber fell behind and was disconnected";
+        case error::protocol_error: return "the HTTP/2 peer broke the protocol";
+        case error::reset_budget_exceeded: return "the HTTP/2 peer caused too many stream errors and resets";
         }
         return "sse error";
     }

@@ -1,0 +1,79 @@
+//
+// Copyright (c) 2026 The sse authors
+//
+// Distributed under the Boost Software License, Version 1.0. (See accompanying
+// file LICENSE or copy at http://www.boost.org/LICENSE_1_0.txt)
+//
+
+#ifndef SSE_SERVER_OPTIONS_HPP
+#define SSE_SERVER_OPTIONS_HPP
+
+#include <sse/detail/config.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+
+namespace sse {
+
+/** Limits of a connection served by `sse::http1::async_serve` or
+    `sse::http2::async_serve`. Every field has a documented default; the
+    defaults bound what one connection can cost the server, whatever the
+    peer does.
+*/
+struct server_options {
+    /** The most bytes of request header: the header block over HTTP/1.1
+        (431 past it), the header list size over HTTP/2 (advertised in
+        SETTINGS_MAX_HEADER_LIST_SIZE; 431 past it). Default: 16 KiB.
+    */
+    std::size_t max_header_size = 16 * 1024;
+
+    /** The most bytes of request body. Past it the answer is 413; over
+        HTTP/1.1 the connection then closes. Default: 1 MiB.
+    */
+    std::size_t max_body_size = 1024 * 1024;
+
+    /** A connection with no request being read or answered and no stream
+        open is closed after this long (HTTP/2: with a GOAWAY). Zero turns it
+        off. Default: 60 s.
+    */
+    std::chrono::milliseconds idle_timeout{std::chrono::seconds(60)};
+
+    /** HTTP/1.1: the longest a request may take to arrive once its first
+        byte has (a slow-loris peer is closed). Zero turns it off. Default:
+        30 s.
+    */
+    std::chrono::milliseconds request_timeout{std::chrono::seconds(30)};
+
+    /** HTTP/2: a write on the connection that takes longer than this closes
+        the connection (the peer stopped reading). Zero turns it off.
+        Default: 30 s.
+    */
+    std::chrono::milliseconds write_timeout{std::chrono::seconds(30)};
+
+    /// HTTP/2: the most streams the peer may open at once (SETTINGS_MAX_CONCURRENT_STREAMS). Default: 128.
+    std::uint32_t max_concurrent_streams = 128;
+
+    /** HTTP/2: the most bytes queued and not yet sent over all the
+        connection's streams together; each stream also has its own
+        `stream_options::max_queued_bytes`. At the cap the streams stop
+        asking their sources for more. Default: 16 MiB.
+    */
+    std::size_t max_connection_queued_bytes = 16 * 1024 * 1024;
+
+    /** HTTP/2: the budget of stream errors a peer may cause: each RST_STREAM
+        it sends and each stream the server must reset or refuse because of
+        the peer (malformed or refused requests, flow-control misuse) spends
+        one. The budget holds `reset_budget` and refills by
+        `reset_refill_per_second`; a peer that overspends it gets a GOAWAY
+        (ENHANCE_YOUR_CALM) and the connection closes. Default: 200, 20 per second.
+    */
+    std::uint32_t reset_budget = 200;
+
+    /// @copydoc reset_budget
+    std::uint32_t reset_refill_per_second = 20;
+};
+
+} // namespace sse
+
+#endif
