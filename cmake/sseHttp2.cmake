@@ -1,0 +1,42 @@
+# The optional HTTP/2 part: the target sse::http2, when libnghttp2 is found
+# (through pkg-config; Debian's package has no CMake config). Used by the
+# project and by the installed package config alike.
+#
+# nghttp2's protections are detected by symbol, not by version: distributions
+# backport security fixes (Debian's 1.52 has the rapid-reset limit of 1.57).
+
+if(TARGET sse::http2)
+    return()
+endif()
+
+find_package(PkgConfig QUIET)
+if(PkgConfig_FOUND)
+    pkg_check_modules(SSE_NGHTTP2 QUIET IMPORTED_TARGET GLOBAL libnghttp2>=1.43)
+endif()
+
+if(TARGET PkgConfig::SSE_NGHTTP2)
+    include(CheckSymbolExists)
+    include(CMakePushCheckState)
+    cmake_push_check_state(RESET)
+    set(CMAKE_REQUIRED_INCLUDES ${SSE_NGHTTP2_INCLUDE_DIRS})
+    set(CMAKE_REQUIRED_LIBRARIES PkgConfig::SSE_NGHTTP2)
+    set(CMAKE_REQUIRED_QUIET ON)
+    check_symbol_exists(nghttp2_option_set_stream_reset_rate_limit nghttp2/nghttp2.h
+        SSE_NGHTTP2_HAS_STREAM_RESET_RATE_LIMIT)
+    check_symbol_exists(nghttp2_option_set_max_continuations nghttp2/nghttp2.h
+        SSE_NGHTTP2_HAS_MAX_CONTINUATIONS)
+    cmake_pop_check_state()
+
+    add_library(sse_http2 INTERFACE IMPORTED GLOBAL)
+    target_link_libraries(sse_http2 INTERFACE sse::sse PkgConfig::SSE_NGHTTP2)
+    if(SSE_NGHTTP2_HAS_STREAM_RESET_RATE_LIMIT)
+        target_compile_definitions(sse_http2 INTERFACE SSE_NGHTTP2_HAS_STREAM_RESET_RATE_LIMIT=1)
+    endif()
+    if(SSE_NGHTTP2_HAS_MAX_CONTINUATIONS)
+        target_compile_definitions(sse_http2 INTERFACE SSE_NGHTTP2_HAS_MAX_CONTINUATIONS=1)
+    endif()
+    add_library(sse::http2 ALIAS sse_http2)
+    set(SSE_HTTP2_FOUND TRUE)
+else()
+    set(SSE_HTTP2_FOUND FALSE)
+endif()

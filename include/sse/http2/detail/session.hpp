@@ -1,0 +1,188 @@
+//
+// Copyright (c) 2026 The sse authors
+//
+// Distributed under the Boost Software License, Version 1.0. (See accompanying
+// file LICENSE or copy at http://www.boost.org/LICENSE_1_0.txt)
+//
+
+#ifndef SSE_HTTP2_DETAIL_SESSION_HPP
+#define SSE_HTTP2_DETAIL_SESSION_HPP
+
+// One server-side nghttp2 session, without I/O: bytes in (receive), bytes
+// out (produce), requests assembled into Beast requests, answers submitted,
+// and the limits a peer cannot get past. nghttp2 does the framing, HPACK and
+// flow control; this class decides what the library adds. The connection
+// operation in impl/serve.hpp performs the reads, writes and waits.
+
+#include <sse/detail/config.hpp>
+#include <sse/error.hpp>
+#include <sse/server_options.hpp>
+
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+#include <nghttp2/nghttp2.h>
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <new>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace sse::http2::detail {
+
+// What answers one stream: nghttp2 pulls its body through read().
+class body_base {
+public:
+    virtual ~body_base() = default;
+
+    // Up to `len` bytes into `buf`; NGHTTP2_ERR_DEFERRED when none are ready
+    // yet (resume_data wakes the stream); NGHTTP2_DATA_FLAG_EOF in *flags
+    // with the last bytes.
+    virtual ssize_t read(std::uint8_t* buf, std::size_t len, std::uint32_t* flags) = 0;
+
+    // The stream is gone: ended normally (h2_error 0, after our END_STREAM),
+    // reset by either side, or its connection ended. Called once; the
+    // session drops its pointer after.
+    virtual void closed(std::uint32_t h2_error, bool ended) = 0;
+
+    // End gracefully: what is queued, then END_STREAM.
+    virtual void shutdown() {}
+
+    // The connection can take more queued bytes again.
+    virtual void kick() {}
+};
+
+// A request being received on one stream.
+struct request_stream {
+    std::int32_t id = 0;
+    beast::http::request<beast::http::string_body> request;
+    std::size_t header_bytes = 0;
+    body_base* body = nullptr;
+    bool header_too_large = false;
+    bool body_too_large = false;
+    bool complete = false; // the whole request arrived
+    bool head = false;     // a HEAD request: the answer has no body
+    bool answered = false;
+    bool reset_after_answer = false; // RST_STREAM(NO_ERROR) once the answer is sent
+};
+
+class session {
+public:
+    explicit session(server_options const& options);
+    virtual ~session();
+
+    session(session const&) = delete;
+    session& operator=(session const&) = delete;
+
+    server_options const& options() const noexcept { return options_; }
+
+    // Feeds bytes read from the peer. False when the connection must end
+    // (a GOAWAY is queued when there is one to send): result() tells why.
+    bool receive(std::uint8_t const* data, std::size_t size);
+
+    // Appends what nghttp2 has to send, up to about `limit` bytes.
+    bool produce(std::string& out, std::size_t limit);
+
+    // Whether the session still has something to read or write.
+    bool alive() const noexcept
+    {
+        return nghttp2_session_want_read(session_) != 0 || nghttp2_session_want_write(session_) != 0;
+    }
+
+    bool wants_write() const noexcept { return nghttp2_session_want_write(session_) != 0; }
+
+    std::size_t open_streams() const noexcept { return streams_.size(); }
+
+    // Why the connection ended, if it was the peer's doing.
+    error_code result() const noexcept { return result_; }
+
+    // Wakes a deferred stream body: it has bytes again.
+    void resume(std::int32_t id) { nghttp2_session_resume_data(session_, id); }
+
+    // Resets a stream (the body hit its send timeout, or failed).
+    void reset(std::int32_t id, std::uint32_t h2_error) { nghttp2_submit_rst_stream(session_, NGHTTP2_FLAG_NONE, id, h2_error); }
+
+    // Graceful shutdown: refuse new streams, end open ones; the GOAWAY goes
+    // out once they have ended (goaway_if_drained()).
+    void begin_shutdown();
+    bool shutting_down() const noexcept { return shutting_down_; }
+    void goaway_if_drained();
+
+    // Ends every stream now: the connection is gone.
+    void close_all();
+
+    // Ends the session with a GOAWAY carrying `h2_error`.
+    void terminate(std::uint32_t h2_error, error_code why)
+    {
+        if (!result_)
+            result_ = why;
+        nghttp2_session_terminate_session(session_, h2_error);
+    }
+
+    // Bytes queued by all stream bodies (their own accounting).
+    std::size_t queued_bytes() const noexcept { return queued_bytes_; }
+    void add_queued(std::ptrdiff_t delta) noexcept { queued_bytes_ = std::size_t(std::ptrdiff_t(queued_bytes_) + delta); }
+    bool over_queue_cap() const noexcept { return queued_bytes_ >= options_.max_connection_queued_bytes; }
+
+    // Answers a stream with a header and a body (nullptr: no body).
+    void submit(request_stream& s, unsigned status, std::vector<nghttp2_nv> const& nva, body_base* body);
+
+    // The streams whose requests are complete and not yet answered, in
+    // arrival order (filled by receive()).
+    std::vector<std::int32_t>& ready() noexcept { return ready_; }
+    request_stream* find(std::int32_t id) noexcept
+    {
+        auto const it = streams_.find(id);
+        return it == streams_.end() ? nullptr : it->second.get();
+    }
+
+    // Spends one unit of the peer's error budget; past it, GOAWAY.
+    void spend_budget();
+
+    template <class F>
+    void for_each_body(F f)
+    {
+        for (auto& [id, s] : streams_)
+            if (s->body)
+                f(*s->body);
+    }
+
+    // A short plain answer: 400, 413, 431, 500.
+    void answer_error(request_stream& s, unsigned status);
+
+private:
+    static int on_begin_headers(nghttp2_session*, nghttp2_frame const*, void*);
+    static int on_header(nghttp2_session*, nghttp2_frame const*, std::uint8_t const*, std::size_t, std::uint8_t const*, std::size_t, std::uint8_t, void*);
+    static int on_data_chunk(nghttp2_session*, std::uint8_t, std::int32_t, std::uint8_t const*, std::size_t, void*);
+    static int on_frame_recv(nghttp2_session*, nghttp2_frame const*, void*);
+    static int on_frame_send(nghttp2_session*, nghttp2_frame const*, void*);
+    static int on_invalid_frame(nghttp2_session*, nghttp2_frame const*, int, void*);
+    static int on_stream_close(nghttp2_session*, std::int32_t, std::uint32_t, void*);
+    static ssize_t read_body(nghttp2_session*, std::int32_t, std::uint8_t*, std::size_t, std::uint32_t*, nghttp2_data_source*, void*);
+
+    void request_complete(request_stream& s);
+
+    server_options options_;
+    nghttp2_session* session_ = nullptr;
+    std::unordered_map<std::int32_t, std::unique_ptr<request_stream>> streams_;
+    std::vector<std::int32_t> ready_;
+    std::size_t queued_bytes_ = 0;
+    double budget_;
+    std::chrono::steady_clock::time_point budget_time_ = std::chrono::steady_clock::now();
+    error_code result_;
+    bool shutting_down_ = false;
+    bool goaway_sent_ = false;
+};
+
+} // namespace sse::http2::detail
+
+#include <sse/http2/detail/impl/session.hpp>
+
+#endif

@@ -1,0 +1,921 @@
+//
+// Copyright (c) 2026 The sse authors
+//
+// Distributed under the Boost Software License, Version 1.0. (See accompanying
+// file LICENSE or copy at http://www.boost.org/LICENSE_1_0.txt)
+//
+
+#ifndef SSE_HTTP2_IMPL_SERVE_HPP
+#define SSE_HTTP2_IMPL_SERVE_HPP
+
+#include <sse/detail/pump.hpp>
+#include <sse/http2/detail/session.hpp>
+
+#include <boost/asio/append.hpp>
+#include <boost/asio/associated_cancellation_slot.hpp>
+#include <boost/asio/associated_executor.hpp>
+#include <boost/asio/basic_waitable_timer.hpp>
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/buffers_range.hpp>
+#include <boost/beast/core/error.hpp>
+#include <boost/beast/core/stream_traits.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/field.hpp>
+#include <boost/beast/http/message.hpp>
+
+#include <array>
+#include <memory>
+#include <optional>
+#include <type_traits>
+
+namespace sse {
+namespace detail {
+
+// What the HTTP/2 side takes out of a stream_response.
+struct stream_response_access {
+    template <class Source>
+    static auto& header(stream_response<Source>& r) noexcept { return r.header_; }
+
+    template <class Source>
+    static std::optional<Source>& source(stream_response<Source>& r) noexcept { return r.source_; }
+
+    template <class Source>
+    static std::function<void(error_code)>& on_end(stream_response<Source>& r) noexcept { return r.on_end_; }
+};
+
+} // namespace detail
+
+namespace http2::detail {
+
+template <class T>
+struct is_stream_response : std::false_type {};
+
+template <class Source>
+struct is_stream_response<stream_response<Source>> : std::true_type {};
+
+// sse::response, recognised by its interface so that this header does not
+// need it.
+template <class T>
+concept either_response = requires(T& r) {
+    { r.is_stream() } -> std::convertible_to<bool>;
+    r.plain();
+    r.stream();
+};
+
+// Connection-specific fields have no place in HTTP/2 (RFC 9113, 8.2.2); a
+// `Connection` field makes some clients drop the whole connection.
+inline bool connection_specific(std::string_view name) noexcept
+{
+    auto const is = [name](std::string_view other) {
+        return name.size() == other.size() &&
+               std::equal(name.begin(), name.end(), other.begin(), [](char a, char b) {
+                   return std::tolower(static_cast<unsigned char>(a)) == b;
+               });
+    };
+    return is("connection") || is("keep-alive") || is("proxy-connection") || is("transfer-encoding") ||
+           is("upgrade");
+}
+
+// A response header as HTTP/2 name-value pairs: lower-case names, no
+// connection-specific fields. The pairs point into `storage`.
+template <class Fields>
+std::vector<nghttp2_nv> header_block(beast::http::header<false, Fields> const& h, std::string& storage)
+{
+    std::size_t size = 3;
+    std::size_t count = 1;
+    for (auto const& f : h) {
+        size += f.name_string().size() + f.value().size();
+        ++count;
+    }
+    storage.clear();
+    storage.reserve(size); // no reallocation below: the pairs point into it
+    storage.append(std::to_string(h.result_int()));
+    std::vector<nghttp2_nv> nva;
+    nva.reserve(count);
+    auto const nv = [&](std::size_t name_at, std::size_t name_len, std::size_t value_at, std::size_t value_len) {
+        nva.push_back(
+            {reinterpret_cast<std::uint8_t*>(storage.data() + name_at),
+             reinterpret_cast<std::uint8_t*>(storage.data() + value_at),
+             name_len,
+             value_len,
+             NGHTTP2_NV_FLAG_NONE}
+        );
+    };
+    static char status_name[] = ":status";
+    nva.push_back(
+        {reinterpret_cast<std::uint8_t*>(status_name),
+         reinterpret_cast<std::uint8_t*>(storage.data()),
+         7,
+         storage.size(),
+         NGHTTP2_NV_FLAG_NO_COPY_NAME}
+    );
+    for (auto const& f : h) {
+        auto const name = f.name_string();
+        if (connection_specific(name))
+            continue;
+        std::size_t const name_at = storage.size();
+        for (char c : name)
+            storage.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+        std::size_t const value_at = storage.size();
+        storage.append(f.value().data(), f.value().size());
+        nv(name_at, name.size(), value_at, f.value().size());
+    }
+    return nva;
+}
+
+// An ordinary answer's body, collected whole.
+template <class Body, class Fields>
+std::string collect_body(beast::http::response<Body, Fields>& res)
+{
+    if constexpr (std::is_same_v<Body, beast::http::empty_body>) {
+        return {};
+    } else if constexpr (std::is_same_v<typename Body::value_type, std::string>) {
+        return std::move(res.body());
+    } else {
+        std::string out;
+        error_code ec;
+        typename Body::writer w(res.base(), res.body());
+        w.init(ec);
+        while (!ec) {
+            auto r = w.get(ec);
+            if (ec || !r)
+                break;
+            for (auto const b : beast::buffers_range_ref(r->first))
+                out.append(static_cast<char const*>(b.data()), b.size());
+            if (!r->second)
+                break;
+        }
+        if (ec)
+            throw system_error(ec, "sse::http2: serializing a response body");
+        return out;
+    }
+}
+
+// The connection as its streams see it.
+class connection_base : public session {
+public:
+    using session::session;
+
+    // Output may be pending: write it.
+    virtual void wake() = 0;
+
+    // A stream body finished (its source is destroyed).
+    virtual void stream_done() = 0;
+};
+
+// An event stream on one HTTP/2 stream: the source feeds the pump, nghttp2
+// pulls the pump's bytes into DATA frames as the flow-control window
+// allows. Owned jointly by the session (until the stream closes) and by
+// its pending operations.
+template <class Executor, class Source>
+class stream_body final : public body_base {
+    using clock = std::chrono::steady_clock;
+    using timer_type = net::basic_waitable_timer<clock, net::wait_traits<clock>, Executor>;
+    using item_type = typename Source::value_type;
+
+public:
+    stream_body(
+        connection_base& conn,
+        std::int32_t id,
+        Executor ex,
+        stream_options const& options,
+        Source&& source,
+        std::function<void(error_code)>&& on_end
+    )
+        : conn_(&conn)
+        , session_(&conn)
+        , id_(id)
+        , timer_(std::move(ex))
+        , pump_(options, false)
+        , source_(std::move(source))
+        , on_end_(std::move(on_end))
+        , refs_(1) // the session's
+    {
+        if (auto const retry = options.retry) {
+            message m;
+            m.retry(*retry);
+            pump_.push(m);
+        }
+    }
+
+    void start()
+    {
+        ref const self(this);
+        if (session_->shutting_down())
+            pump_.finish(net::error::operation_aborted);
+        run();
+    }
+
+    // ------------------------------------------------ called by the session
+
+    ssize_t read(std::uint8_t* buf, std::size_t len, std::uint32_t* flags) override
+    {
+        std::size_t n = 0;
+        while (n < len) {
+            if (!taken_ && !take())
+                break;
+            auto const& buffers = *buffers_;
+            auto const b = buffers[index_] + offset_;
+            std::size_t const k = std::min(len - n, b.size());
+            std::memcpy(buf + n, b.data(), k);
+            n += k;
+            offset_ += k;
+            if (offset_ == buffers[index_].size()) {
+                offset_ = 0;
+                if (++index_ == buffers.size()) {
+                    pump_.wrote();
+                    taken_ = false;
+                }
+            }
+        }
+        if (n > 0) {
+            last_progress_ = clock::now();
+            sync_queued();
+            if (!taken_ && pump_.queued() == 0)
+                take(); // decides the end when nothing is left
+            if (pump_.done())
+                *flags |= NGHTTP2_DATA_FLAG_EOF;
+            run();
+            return static_cast<ssize_t>(n);
+        }
+        if (pump_.done()) {
+            *flags |= NGHTTP2_DATA_FLAG_EOF;
+            return 0;
+        }
+        deferred_ = true;
+        return NGHTTP2_ERR_DEFERRED;
+    }
+
+    void closed(std::uint32_t, bool) override
+    {
+        session_ = nullptr;
+        if (!pump_.done())
+            pump_.abort(make_error_code(error::peer_gone)); // a send timeout set its own result first
+        // Not inside nghttp2's callback: the source is torn down on a turn
+        // of its own.
+        net::post(timer_.get_executor(), [self = ref(this)] { self.p->run(); });
+        release();
+    }
+
+    void shutdown() override
+    {
+        ref const self(this);
+        pump_.finish(net::error::operation_aborted);
+        run();
+    }
+
+    void kick() override { run(); }
+
+private:
+    // ----------------------------------------------------------- actions
+
+    void run()
+    {
+        if (completed_)
+            return;
+        if (pump_.aborted() || (pump_.finishing() && source_busy_)) {
+            if (source_busy_ && !source_cancelled_) {
+                source_cancelled_ = true;
+                source_cancel_.emit(net::cancellation_type::terminal);
+            }
+        }
+        if (!pump_.aborted() && !source_busy_ && source_ && pump_.wants_next() && !conn_->over_queue_cap()) {
+            source_busy_ = true;
+            source_->async_next(next_handler{ref(this)});
+        }
+        if (session_ && deferred_ && (pump_.queued() > 0 || (pump_.finishing() && !source_busy_))) {
+            deferred_ = false;
+            session_->resume(id_);
+            conn_->wake();
+        }
+        arm_timer();
+        maybe_complete();
+    }
+
+    // Takes the next run of queued messages for nghttp2 to copy from.
+    bool take()
+    {
+        if (pump_.next_write(false, source_busy_) != sse::detail::pump::write_kind::data)
+            return false;
+        buffers_ = &pump_.frame(sse::detail::pump::write_kind::data, net::const_buffer());
+        index_ = 0;
+        offset_ = 0;
+        taken_ = true;
+        return true;
+    }
+
+    void sync_queued()
+    {
+        auto const q = pump_.queued();
+        conn_->add_queued(static_cast<std::ptrdiff_t>(q) - static_cast<std::ptrdiff_t>(accounted_));
+        accounted_ = q;
+    }
+
+    void arm_timer()
+    {
+        if (!session_ || pump_.done() || pump_.aborted())
+            return;
+        std::optional<clock::time_point> due;
+        auto const& o = pump_.options();
+        if (pump_.queued() > 0) {
+            if (o.send_timeout.count() > 0)
+                due = last_progress_ + o.send_timeout;
+        } else if (o.keep_alive.count() > 0 && !pump_.finishing()) {
+            due = last_progress_ + o.keep_alive;
+        }
+        if (!due)
+            return;
+        if (timer_armed_) {
+            if (timer_.expiry() > *due)
+                timer_.cancel(); // re-armed earlier when the wait ends
+            return;
+        }
+        timer_armed_ = true;
+        timer_.expires_at(*due);
+        timer_.async_wait(timer_handler{ref(this)});
+    }
+
+    void maybe_complete()
+    {
+        if (completed_ || session_ || source_busy_)
+            return;
+        if (timer_armed_) {
+            timer_.cancel();
+            return;
+        }
+        completed_ = true;
+        source_.reset();
+        if (accounted_ != 0) {
+            conn_->add_queued(-static_cast<std::ptrdiff_t>(accounted_));
+            accounted_ = 0;
+        }
+        error_code const ec = pump_.result();
+        if (on_end_)
+            std::exchange(on_end_, nullptr)(ec);
+        conn_->stream_done();
+    }
+
+    // ------------------------------------------------------------ events
+
+    void on_next(error_code ec, std::optional<item_type> item)
+    {
+        source_busy_ = false;
+        if (ec) {
+            pump_.source_failed(ec);
+            source_.reset();
+        } else if (!item) {
+            pump_.source_finished();
+            source_.reset();
+        } else if (!pump_.finishing() && !pump_.aborted()) {
+            if (pump_.queued() == 0)
+                last_progress_ = clock::now(); // the send timeout counts from here
+            pump_.push(*item);
+            if constexpr (requires(std::vector<item_type>& v) { source_->try_take(v, std::size_t()); }) {
+                auto const room = pump_.options().max_write_size;
+                if (pump_.queued() < room) {
+                    batch_.clear();
+                    if (source_->try_take(batch_, room - pump_.queued()) != 0)
+                        for (auto const& i : batch_)
+                            pump_.push(i);
+                    batch_.clear();
+                }
+            }
+            sync_queued();
+        }
+        if (pump_.finishing() || pump_.aborted())
+            source_.reset();
+        run();
+    }
+
+    void on_timer()
+    {
+        timer_armed_ = false;
+        if (session_ && !pump_.done() && !pump_.aborted()) {
+            auto const now = clock::now();
+            auto const& o = pump_.options();
+            if (pump_.queued() > 0) {
+                if (o.send_timeout.count() > 0 && now >= last_progress_ + o.send_timeout) {
+                    // No window from the peer for too long.
+                    pump_.abort(make_error_code(error::send_timeout));
+                    session_->reset(id_, NGHTTP2_CANCEL);
+                    conn_->wake();
+                }
+            } else if (o.keep_alive.count() > 0 && now >= last_progress_ + o.keep_alive) {
+                pump_.keep_alive_due();
+                sync_queued();
+            }
+        }
+        run();
+    }
+
+    void release()
+    {
+        if (--refs_ == 0)
+            delete this;
+    }
+
+    struct ref {
+        stream_body* p;
+
+        explicit ref(stream_body* b) noexcept : p(b) { ++p->refs_; }
+        ref(ref&& other) noexcept : p(std::exchange(other.p, nullptr)) {}
+        ref(ref const& other) noexcept : p(other.p)
+        {
+            if (p)
+                ++p->refs_;
+        }
+        ref& operator=(ref const&) = delete;
+        ~ref()
+        {
+            if (p)
+                p->release();
+        }
+    };
+
+    struct next_handler {
+        ref self;
+
+        using executor_type = Executor;
+        executor_type get_executor() const noexcept { return self.p->timer_.get_executor(); }
+
+        using cancellation_slot_type = net::cancellation_slot;
+        cancellation_slot_type get_cancellation_slot() const noexcept { return self.p->source_cancel_.slot(); }
+
+        void operator()(error_code ec, std::optional<item_type> item) { self.p->on_next(ec, std::move(item)); }
+    };
+
+    struct timer_handler {
+        ref self;
+
+        using executor_type = Executor;
+        executor_type get_executor() const noexcept { return self.p->timer_.get_executor(); }
+
+        void operator()(error_code) { self.p->on_timer(); }
+    };
+
+    connection_base* conn_;    // valid until stream_done()
+    connection_base* session_; // null once nghttp2 closed the stream
+    std::int32_t id_;
+    timer_type timer_;
+    net::cancellation_signal source_cancel_;
+    sse::detail::pump pump_;
+    std::optional<Source> source_;
+    std::function<void(error_code)> on_end_;
+    std::vector<item_type> batch_;
+    std::vector<net::const_buffer> const* buffers_ = nullptr;
+    std::size_t index_ = 0;
+    std::size_t offset_ = 0;
+    std::size_t accounted_ = 0;
+    clock::time_point last_progress_ = clock::now();
+    std::size_t refs_;
+    bool taken_ = false;
+    bool deferred_ = false;
+    bool source_busy_ = false;
+    bool source_cancelled_ = false;
+    bool timer_armed_ = false;
+    bool completed_ = false;
+};
+
+// The connection: reads into the session, writes what it produces, calls
+// the handler for each complete request, and ends when the session, the
+// transport or the caller says so, once every stream has finished.
+template <class AsyncStream, class Handler, class CompletionHandler>
+class serve_op final : public connection_base {
+    using executor_type = typename AsyncStream::executor_type;
+    using clock = std::chrono::steady_clock;
+    using timer_type = net::basic_waitable_timer<clock, net::wait_traits<clock>, executor_type>;
+    using handler_executor = net::associated_executor_t<CompletionHandler, executor_type>;
+    using work_type = std::decay_t<decltype(net::prefer(
+        std::declval<handler_executor>(),
+        net::execution::outstanding_work.tracked
+    ))>;
+
+    static constexpr std::size_t read_size = 16 * 1024;
+    static constexpr std::size_t write_size = 64 * 1024;
+
+public:
+    serve_op(AsyncStream& stream, Handler&& handler, server_options const& options, CompletionHandler&& done)
+        : connection_base(options)
+        , stream_(stream)
+        , handler_(std::move(handler))
+        , done_(std::move(done))
+        , work_(net::prefer(
+              net::get_associated_executor(done_, stream.get_executor()),
+              net::execution::outstanding_work.tracked
+          ))
+        , timer_(stream.get_executor())
+        , read_buffer_(new std::uint8_t[read_size])
+    {
+    }
+
+    template <class DynamicBuffer>
+    void start(DynamicBuffer& buffer)
+    {
+        ref const self(this);
+        auto slot = net::get_associated_cancellation_slot(done_);
+        if (slot.is_connected())
+            slot.assign([this](net::cancellation_type) { on_cancel(); });
+        // Bytes read before: the preface, perhaps more.
+        auto const bytes = buffer.data();
+        for (auto const b : beast::buffers_range_ref(bytes)) {
+            if (!receive(static_cast<std::uint8_t const*>(b.data()), b.size()))
+                break;
+        }
+        buffer.consume(buffer.size());
+        dispatch_ready();
+        run();
+    }
+
+    // ----------------------------------------------------- connection_base
+
+    void wake() override
+    {
+        if (!wake_posted_ && !writing_ && !ending_) {
+            wake_posted_ = true;
+            net::post(stream_.get_executor(), [self = ref(this)] {
+                self.p->wake_posted_ = false;
+                self.p->run();
+            });
+        }
+    }
+
+    void stream_done() override
+    {
+        --streams_;
+        if (ending_)
+            post_complete();
+    }
+
+private:
+    // ------------------------------------------------------------ actions
+
+    void run()
+    {
+        if (ending_) {
+            post_complete();
+            return;
+        }
+        bool const capped = over_queue_cap();
+        if (!writing_) {
+            out_.clear();
+            if (!produce(out_, write_size)) {
+                end();
+                return;
+            }
+            if (!out_.empty())
+                start_write();
+        }
+        if (capped && !over_queue_cap())
+            kick_streams();
+        if (!reading_ && !read_done_ && alive())
+            start_read();
+        if (!writing_ && !alive()) {
+            end(); // GOAWAY written, or nothing left to do
+            return;
+        }
+        if (read_done_ && !writing_) {
+            end();
+            return;
+        }
+        arm_timer();
+    }
+
+    void start_write()
+    {
+        writing_ = true;
+        write_started_ = clock::now();
+        net::async_write(stream_, net::buffer(out_), write_handler{ref(this)});
+    }
+
+    void start_read()
+    {
+        reading_ = true;
+        stream_.async_read_some(net::buffer(read_buffer_.get(), read_size), read_handler{ref(this)});
+    }
+
+    // The connection is over: every stream ends now, the read stops, and
+    // the operation completes once they all have.
+    void end()
+    {
+        if (ending_)
+            return;
+        ending_ = true;
+        close_all();
+        if (reading_)
+            read_cancel_.emit(net::cancellation_type::terminal);
+        if (writing_)
+            write_cancel_.emit(net::cancellation_type::terminal);
+        if (timer_armed_)
+            timer_.cancel();
+        post_complete();
+    }
+
+    // Completion happens on a turn of its own, never inside a callback of
+    // the session or of a stream.
+    void post_complete()
+    {
+        if (complete_posted_ || completed_)
+            return;
+        if (reading_ || writing_ || timer_armed_ || streams_ != 0)
+            return;
+        complete_posted_ = true;
+        net::post(stream_.get_executor(), [self = ref(this)] { self.p->complete(); });
+    }
+
+    void complete()
+    {
+        completed_ = true;
+        auto slot = net::get_associated_cancellation_slot(done_);
+        if (slot.is_connected())
+            slot.clear();
+        error_code ec = result();
+        if (!ec)
+            ec = result_;
+        CompletionHandler done = std::move(done_);
+        work_type work = std::move(work_);
+        net::dispatch(work, net::append(std::move(done), ec));
+    }
+
+    void arm_timer()
+    {
+        std::optional<clock::time_point> due;
+        auto const& o = options();
+        if (writing_) {
+            if (o.write_timeout.count() > 0)
+                due = write_started_ + o.write_timeout;
+        } else if (open_streams() == 0 && o.idle_timeout.count() > 0 && !shutting_down()) {
+            due = last_active_ + o.idle_timeout;
+        }
+        if (!due)
+            return;
+        if (timer_armed_) {
+            if (timer_.expiry() > *due)
+                timer_.cancel();
+            return;
+        }
+        timer_armed_ = true;
+        timer_.expires_at(*due);
+        timer_.async_wait(timer_handler{ref(this)});
+    }
+
+    void kick_streams();
+
+    // Calls the handler for each request that arrived whole.
+    void dispatch_ready()
+    {
+        while (!ready().empty() && !ending_) {
+            std::int32_t const id = ready().front();
+            ready().erase(ready().begin());
+            auto* s = find(id);
+            if (!s || s->answered)
+                continue;
+            last_active_ = clock::now();
+            s->head = s->request.method() == beast::http::verb::head;
+            try {
+                answer(*s, handler_(std::move(s->request)));
+            } catch (...) {
+                if (!s->answered)
+                    answer_error(*s, 500);
+            }
+        }
+        goaway_if_drained();
+    }
+
+    template <class R>
+    void answer(request_stream& s, R&& r)
+    {
+        using type = std::remove_cvref_t<R>;
+        if constexpr (is_stream_response<type>::value) {
+            answer_stream(s, r);
+        } else if constexpr (either_response<type>) {
+            if (r.is_stream())
+                answer_stream(s, r.stream());
+            else
+                answer_plain(s, r.plain());
+        } else {
+            answer_plain(s, r);
+        }
+    }
+
+    template <class Body, class Fields>
+    void answer_plain(request_stream& s, beast::http::response<Body, Fields>& res)
+    {
+        std::string body = s.head ? std::string() : collect_body(res);
+        auto nva = header_block(res.base(), header_storage_);
+        if (body.empty()) {
+            submit(s, res.result_int(), nva, nullptr);
+            return;
+        }
+        submit(s, res.result_int(), nva, new fixed_body(std::move(body)));
+    }
+
+    template <class Source>
+    void answer_stream(request_stream& s, stream_response<Source>& r)
+    {
+        using access = sse::detail::stream_response_access;
+        auto& source = access::source(r);
+        SSE_ASSERT(source.has_value()); // a response is written once
+        auto nva = header_block(access::header(r), header_storage_);
+        auto* body = new stream_body<executor_type, Source>(
+            *this, s.id, stream_.get_executor(), r.options(), std::move(*source), std::move(access::on_end(r))
+        );
+        source.reset();
+        ++streams_;
+        submit(s, access::header(r).result_int(), nva, body);
+        if (s.body == body)
+            body->start();
+    }
+
+    // ------------------------------------------------------------- events
+
+    void on_read(error_code ec, std::size_t n)
+    {
+        reading_ = false;
+        if (ending_) {
+            post_complete();
+            return;
+        }
+        if (ec) {
+            read_done_ = true;
+            if (ec != net::error::eof && ec != net::error::connection_reset && ec != net::error::operation_aborted &&
+                !result_)
+                result_ = ec;
+        } else {
+            last_active_ = clock::now();
+            if (!receive(read_buffer_.get(), n))
+                read_done_ = true;
+            dispatch_ready();
+        }
+        run();
+    }
+
+    void on_write(error_code ec)
+    {
+        writing_ = false;
+        last_active_ = clock::now();
+        if (ec) {
+            if (!result_ && ec != net::error::operation_aborted)
+                result_ = ec;
+            end();
+            return;
+        }
+        run();
+    }
+
+    void on_timer()
+    {
+        timer_armed_ = false;
+        if (ending_) {
+            post_complete();
+            return;
+        }
+        auto const now = clock::now();
+        auto const& o = options();
+        if (writing_) {
+            if (o.write_timeout.count() > 0 && now >= write_started_ + o.write_timeout) {
+                if (!result_)
+                    result_ = make_error_code(error::send_timeout);
+                end();
+                return;
+            }
+        } else if (open_streams() == 0 && o.idle_timeout.count() > 0 && now >= last_active_ + o.idle_timeout &&
+                   !shutting_down()) {
+            terminate(NGHTTP2_NO_ERROR, make_error_code(beast::error::timeout));
+        }
+        run();
+    }
+
+    void on_cancel()
+    {
+        ref const self(this);
+        if (!result_)
+            result_ = net::error::operation_aborted;
+        begin_shutdown();
+        run();
+    }
+
+    // Owns the operation jointly with every pending sub-operation.
+    struct ref {
+        serve_op* p;
+
+        explicit ref(serve_op* op) noexcept : p(op) { ++p->refs_; }
+        ref(ref&& other) noexcept : p(std::exchange(other.p, nullptr)) {}
+        ref(ref const& other) noexcept : p(other.p)
+        {
+            if (p)
+                ++p->refs_;
+        }
+        ref& operator=(ref const&) = delete;
+        ~ref()
+        {
+            if (p && --p->refs_ == 0)
+                delete p;
+        }
+    };
+
+    struct handler_base {
+        ref self;
+
+        using executor_type = typename serve_op::executor_type;
+        executor_type get_executor() const noexcept { return self.p->stream_.get_executor(); }
+    };
+
+    struct read_handler : handler_base {
+        using cancellation_slot_type = net::cancellation_slot;
+        cancellation_slot_type get_cancellation_slot() const noexcept { return this->self.p->read_cancel_.slot(); }
+
+        void operator()(error_code ec, std::size_t n) { this->self.p->on_read(ec, n); }
+    };
+
+    struct write_handler : handler_base {
+        using cancellation_slot_type = net::cancellation_slot;
+        cancellation_slot_type get_cancellation_slot() const noexcept { return this->self.p->write_cancel_.slot(); }
+
+        void operator()(error_code ec, std::size_t) { this->self.p->on_write(ec); }
+    };
+
+    struct timer_handler : handler_base {
+        void operator()(error_code) { this->self.p->on_timer(); }
+    };
+
+    AsyncStream& stream_;
+    Handler handler_;
+    CompletionHandler done_;
+    work_type work_;
+    timer_type timer_;
+    net::cancellation_signal read_cancel_;
+    net::cancellation_signal write_cancel_;
+    std::unique_ptr<std::uint8_t[]> read_buffer_;
+    std::string out_;
+    std::string header_storage_;
+    error_code result_;
+    clock::time_point last_active_ = clock::now();
+    clock::time_point write_started_{};
+    std::size_t streams_ = 0;
+    std::size_t refs_ = 0;
+    bool reading_ = false;
+    bool read_done_ = false;
+    bool writing_ = false;
+    bool timer_armed_ = false;
+    bool wake_posted_ = false;
+    bool ending_ = false;
+    bool complete_posted_ = false;
+    bool completed_ = false;
+};
+
+template <class AsyncStream, class Handler, class CompletionHandler>
+void serve_op<AsyncStream, Handler, CompletionHandler>::kick_streams()
+{
+    for_each_body([](body_base& b) { b.kick(); });
+}
+
+template <class AsyncStream, class DynamicBuffer, class Handler>
+struct serve_initiation {
+    AsyncStream* stream;
+
+    using executor_type = typename AsyncStream::executor_type;
+
+    executor_type get_executor() const noexcept { return stream->get_executor(); }
+
+    template <class CompletionHandler>
+    void operator()(CompletionHandler&& done, DynamicBuffer* buffer, Handler&& handler, server_options const& options)
+        const
+    {
+        static_assert(
+            beast::is_async_stream<AsyncStream>::value,
+            "AsyncStream type requirements not met: see Beast's AsyncStream"
+        );
+        using op = serve_op<AsyncStream, Handler, std::decay_t<CompletionHandler>>;
+        auto* p = new op(*stream, std::move(handler), options, std::forward<CompletionHandler>(done));
+        p->start(*buffer);
+    }
+};
+
+} // namespace http2::detail
+
+} // namespace sse
+
+namespace sse::http2 {
+
+template <class AsyncStream, class DynamicBuffer, class Handler, net::completion_token_for<void(error_code)> CompletionToken>
+auto async_serve(
+    AsyncStream& stream,
+    DynamicBuffer& buffer,
+    Handler handler,
+    server_options const& options,
+    CompletionToken&& token
+)
+{
+    using init = detail::serve_initiation<AsyncStream, DynamicBuffer, Handler>;
+    return net::async_initiate<CompletionToken, void(error_code)>(
+        init{&stream}, token, &buffer, std::move(handler), options
+    );
+}
+
+} // namespace sse
+
+#endif
