@@ -10,15 +10,20 @@
 
 // The core of the library. Optional parts have headers of their own:
 // <sse/json.hpp> for JSON payloads, <sse/sources/...> for the source
-// adapters (coro, channel, range).
+// adapters (coro, channel, range). The type-erased source,
+// <sse/sources/any.hpp>, is core: sse::response and the servers use it.
 
 #include <sse/broadcaster.hpp>
 #include <sse/error.hpp>
+#include <sse/http1.hpp>
 #include <sse/message.hpp>
 #include <sse/message_source.hpp>
 #include <sse/parser.hpp>
 #include <sse/request.hpp>
+#include <sse/response.hpp>
 #include <sse/serialized.hpp>
+#include <sse/server_options.hpp>
+#include <sse/sources/any.hpp>
 #include <sse/stream_response.hpp>
 #include <sse/version.hpp>
 

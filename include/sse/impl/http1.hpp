@@ -1,0 +1,591 @@
+//
+// Copyright (c) 2026 The sse authors
+//
+// Distributed under the Boost Software License, Version 1.0. (See accompanying
+// file LICENSE or copy at http://www.boost.org/LICENSE_1_0.txt)
+//
+
+#ifndef SSE_IMPL_HTTP1_HPP
+#define SSE_IMPL_HTTP1_HPP
+
+#include <boost/asio/append.hpp>
+#include <boost/asio/associated_cancellation_slot.hpp>
+#include <boost/asio/associated_executor.hpp>
+#include <boost/asio/basic_waitable_timer.hpp>
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/socket_base.hpp>
+#include <boost/beast/core/error.hpp>
+#include <boost/beast/core/read_size.hpp>
+#include <boost/beast/core/stream_traits.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/field.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/status.hpp>
+#include <boost/beast/http/write.hpp>
+
+#include <chrono>
+#include <functional>
+#include <optional>
+#include <utility>
+
+namespace sse {
+namespace detail {
+
+// Shuts down the send side of a plain TCP connection: the stream is its
+// own lowest layer (not TLS over it) and has a socket. Returns whether it
+// did.
+template <class AsyncStream>
+bool shutdown_send(AsyncStream& stream)
+{
+    using lowest = std::remove_cvref_t<decltype(beast::get_lowest_layer(stream))>;
+    if constexpr (std::is_same_v<AsyncStream, lowest>) {
+        error_code ec;
+        if constexpr (requires(AsyncStream& s, error_code& e) {
+                          s.socket().shutdown(net::socket_base::shutdown_send, e);
+                      }) {
+            stream.socket().shutdown(net::socket_base::shutdown_send, ec);
+            return !ec;
+        } else if constexpr (requires(AsyncStream& s, error_code& e) {
+                                 s.shutdown(net::socket_base::shutdown_send, e);
+                             }) {
+            stream.shutdown(net::socket_base::shutdown_send, ec);
+            return !ec;
+        }
+    }
+    return false;
+}
+
+// How long a refused connection is read and discarded, after its answer,
+// before the session ends: long enough for the peer to see the answer and
+// close, rather than get a reset that may destroy the answer unread.
+inline constexpr std::chrono::seconds refusal_linger{1};
+
+// The composed operation behind http1::async_serve: one heap block per
+// connection, at most one read or write and one timer wait outstanding,
+// all on the stream's executor.
+template <class AsyncStream, class DynamicBuffer, class Handler, class CompletionHandler>
+class serve_op {
+    using executor_type = typename AsyncStream::executor_type;
+    using clock = std::chrono::steady_clock;
+    using timer_type = net::basic_waitable_timer<clock, net::wait_traits<clock>, executor_type>;
+    using request_type = http1::request;
+    using parser_type = beast::http::request_parser<beast::http::string_body>;
+    using result_type = std::invoke_result_t<Handler&, request_type&&>;
+    using refusal_type = beast::http::response<beast::http::string_body>;
+    using handler_executor = net::associated_executor_t<CompletionHandler, executor_type>;
+    using work_type = std::decay_t<decltype(net::prefer(
+        std::declval<handler_executor>(),
+        net::execution::outstanding_work.tracked
+    ))>;
+
+    enum class phase {
+        starting,  // the first step is posted
+        idle,      // waiting for the first byte of a request
+        request,   // reading the rest of a request
+        handling,  // in the request handler
+        plain,     // writing an ordinary response
+        streaming, // writing an event stream
+        refusing,  // writing 400, 413 or 431
+        lingering, // reading and discarding after a refusal
+    };
+
+public:
+    serve_op(
+        AsyncStream& stream,
+        DynamicBuffer& buffer,
+        Handler&& handler,
+        server_options const& options,
+        CompletionHandler&& completion
+    )
+        : stream_(stream)
+        , buffer_(buffer)
+        , handler_(std::move(handler))
+        , options_(options)
+        , completion_(std::move(completion))
+        , work_(net::prefer(
+              net::get_associated_executor(completion_, stream.get_executor()),
+              net::execution::outstanding_work.tracked
+          ))
+        , timer_(stream.get_executor())
+    {
+    }
+
+    void start()
+    {
+        ref const self(this);
+        auto slot = net::get_associated_cancellation_slot(completion_);
+        if (slot.is_connected())
+            slot.assign([this](net::cancellation_type) { on_cancel(); });
+        if constexpr (requires { beast::get_lowest_layer(stream_).expires_never(); })
+            beast::get_lowest_layer(stream_).expires_never();
+        posted_ = true;
+        net::post(stream_.get_executor(), post_handler{{ref(this)}});
+    }
+
+private:
+    // ------------------------------------------------------------- actions
+
+    void next_request()
+    {
+        if (cancel_requested_)
+            return finish(net::error::operation_aborted);
+        parser_.emplace();
+        parser_->header_limit(options_.max_header_size);
+        parser_->body_limit(options_.max_body_size);
+        parser_->eager(true);
+        if (buffer_.size() != 0) {
+            begin_request();
+            parse();
+        } else {
+            phase_ = phase::idle;
+            set_deadline(options_.idle_timeout);
+            start_read();
+        }
+    }
+
+    // The first byte of a request is in: from now on request_timeout applies.
+    void begin_request()
+    {
+        phase_ = phase::request;
+        set_deadline(options_.request_timeout);
+    }
+
+    // Feeds the parser what the buffer holds, then reads more, answers a
+    // complete request, or refuses a bad one.
+    void parse()
+    {
+        for (;;) {
+            if (buffer_.size() == 0)
+                return start_read();
+            error_code ec;
+            std::size_t const n = parser_->put(buffer_.data(), ec);
+            buffer_.consume(n);
+            if (ec == beast::http::error::need_more)
+                return start_read();
+            if (ec)
+                return refuse(ec);
+            if (parser_->is_done())
+                return handle_request();
+            if (n == 0)
+                return start_read();
+        }
+    }
+
+    void start_read()
+    {
+        std::size_t const size = beast::read_size(buffer_, 65536);
+        if (size == 0) {
+            // The caller's buffer is full: the request is too large for it.
+            if (phase_ == phase::lingering)
+                buffer_.consume(buffer_.size());
+            else
+                return refuse(
+                    parser_ && parser_->is_header_done() ? beast::http::error::body_limit
+                                                         : beast::http::error::header_limit
+                );
+        }
+        reading_ = true;
+        stream_.async_read_some(buffer_.prepare(beast::read_size(buffer_, 65536)), read_handler{{ref(this)}});
+        arm_timer();
+    }
+
+    void handle_request()
+    {
+        phase_ = phase::handling;
+        deadline_.reset();
+        request_type req = parser_->release();
+        parser_.reset();
+        request_keep_alive_ = req.keep_alive();
+        try {
+            result_.emplace(std::invoke(*handler_, std::move(req)));
+        } catch (...) {
+            abandon();
+            throw;
+        }
+        if constexpr (std::is_same_v<result_type, response>) {
+            if (result_->is_stream())
+                start_stream(result_->stream());
+            else
+                start_plain(result_->plain());
+        } else if constexpr (is_stream_response<result_type>::value) {
+            start_stream(*result_);
+        } else {
+            start_plain(*result_);
+        }
+    }
+
+    template <class Body, class Fields>
+    void start_plain(beast::http::response<Body, Fields>& res)
+    {
+        if (!request_keep_alive_ && res.keep_alive())
+            res.keep_alive(false);
+        keep_alive_ = !res.need_eof();
+        phase_ = phase::plain;
+        set_deadline(options_.write_timeout);
+        writing_ = true;
+        beast::http::async_write(stream_, res, write_handler{{ref(this)}});
+        arm_timer();
+    }
+
+    template <class Source>
+    void start_stream(stream_response<Source>& res)
+    {
+        keep_alive_ = res.keep_alive();
+        phase_ = phase::streaming;
+        deadline_.reset(); // the stream has timeouts of its own
+        if (timer_armed_)
+            timer_.cancel();
+        writing_ = true;
+        sse::async_write(stream_, res, write_handler{{ref(this)}});
+    }
+
+    // Answers a request the parser refused, then ends the session.
+    void refuse(error_code ec)
+    {
+        namespace http = beast::http;
+        refusal_ec_ = ec;
+        parser_.reset();
+        http::status status = http::status::bad_request;
+        if (ec == http::error::header_limit)
+            status = http::status::request_header_fields_too_large;
+        else if (ec == http::error::body_limit)
+            status = http::status::payload_too_large;
+        refusal_.emplace(status, 11);
+        refusal_->keep_alive(false);
+        refusal_->set(http::field::content_type, "text/plain");
+        refusal_->body() = std::string(http::obsolete_reason(status)) + "\n";
+        refusal_->prepare_payload();
+        phase_ = phase::refusing;
+        set_deadline(options_.write_timeout);
+        writing_ = true;
+        http::async_write(stream_, *refusal_, write_handler{{ref(this)}});
+        arm_timer();
+    }
+
+    void set_deadline(std::chrono::milliseconds d)
+    {
+        if (d.count() > 0)
+            deadline_ = clock::now() + d;
+        else
+            deadline_.reset();
+    }
+
+    // Keeps one wait on the timer while a deadline is set. A deadline that
+    // moves later needs no re-arming: the wait re-checks when it fires.
+    void arm_timer()
+    {
+        if (!deadline_ || finishing_ || abandoned_)
+            return;
+        if (timer_armed_) {
+            if (timer_.expiry() > *deadline_)
+                timer_.cancel(); // the wait ends, and re-arms at the earlier time
+            return;
+        }
+        timer_armed_ = true;
+        timer_.expires_at(*deadline_);
+        timer_.async_wait(timer_handler{{ref(this)}});
+    }
+
+    void finish(error_code ec)
+    {
+        if (finishing_)
+            return;
+        finishing_ = true;
+        result_ec_ = ec;
+        deadline_.reset();
+        if (timer_armed_)
+            timer_.cancel();
+        if (reading_)
+            read_cancel_.emit(net::cancellation_type::terminal);
+        maybe_complete();
+    }
+
+    // Completes once every sub-operation has finished. The request handler
+    // and the last response are destroyed first; the op's memory goes with
+    // the last reference to it.
+    void maybe_complete()
+    {
+        if (completed_ || !finishing_ || reading_ || writing_ || timer_armed_ || posted_)
+            return;
+        completed_ = true;
+        auto slot = net::get_associated_cancellation_slot(completion_);
+        if (slot.is_connected())
+            slot.clear();
+        result_.reset();
+        refusal_.reset();
+        parser_.reset();
+        handler_.reset();
+        CompletionHandler completion = std::move(completion_);
+        work_type work = std::move(work_);
+        net::dispatch(work, net::append(std::move(completion), result_ec_));
+    }
+
+    // The request handler threw: nothing more is done, and the completion
+    // handler is destroyed with the op, uninvoked.
+    void abandon()
+    {
+        abandoned_ = true;
+        deadline_.reset();
+        auto slot = net::get_associated_cancellation_slot(completion_);
+        if (slot.is_connected())
+            slot.clear();
+        if (timer_armed_)
+            timer_.cancel();
+    }
+
+    // -------------------------------------------------------------- events
+
+    void on_start()
+    {
+        posted_ = false;
+        if (finishing_) // cancelled before the first step
+            return maybe_complete();
+        next_request();
+    }
+
+    void on_read(error_code ec, std::size_t n)
+    {
+        reading_ = false;
+        buffer_.commit(n);
+        if (finishing_)
+            return maybe_complete();
+        if (phase_ == phase::lingering) {
+            buffer_.consume(buffer_.size());
+            if (ec || timed_out_ || cancel_requested_)
+                return finish(cancel_requested_ ? error_code(net::error::operation_aborted) : refusal_ec_);
+            return start_read();
+        }
+        if (cancel_requested_)
+            return finish(net::error::operation_aborted);
+        if (timed_out_)
+            return finish(beast::error::timeout);
+        if (ec == net::error::eof || ec == beast::http::error::end_of_stream) {
+            if (phase_ == phase::idle && buffer_.size() == 0)
+                return finish({}); // the peer closed between requests
+            return finish(beast::http::error::partial_message);
+        }
+        if (ec)
+            return finish(ec);
+        if (phase_ == phase::idle && buffer_.size() != 0)
+            begin_request();
+        parse();
+    }
+
+    void on_write(error_code ec)
+    {
+        writing_ = false;
+        result_.reset();
+        if (finishing_)
+            return maybe_complete();
+        if (phase_ == phase::refusing) {
+            refusal_.reset();
+            if (cancel_requested_)
+                return finish(net::error::operation_aborted);
+            if (ec || timed_out_ || !shutdown_send(stream_))
+                return finish(refusal_ec_);
+            phase_ = phase::lingering;
+            deadline_ = clock::now() + refusal_linger;
+            return start_read();
+        }
+        if (cancel_requested_)
+            return finish(net::error::operation_aborted);
+        if (timed_out_)
+            return finish(beast::error::timeout);
+        if (ec)
+            return finish(ec);
+        if (!keep_alive_) {
+            shutdown_send(stream_);
+            return finish({});
+        }
+        next_request();
+    }
+
+    void on_timer()
+    {
+        timer_armed_ = false;
+        if (abandoned_)
+            return;
+        if (finishing_)
+            return maybe_complete();
+        if (!deadline_)
+            return;
+        if (clock::now() < *deadline_)
+            return arm_timer();
+        // Expired: end what is in progress; its completion ends the session.
+        deadline_.reset();
+        timed_out_ = true;
+        if (reading_)
+            read_cancel_.emit(net::cancellation_type::terminal);
+        else if (writing_)
+            write_cancel_.emit(net::cancellation_type::terminal);
+    }
+
+    void on_cancel()
+    {
+        ref const self(this);
+        if (finishing_ || abandoned_ || cancel_requested_)
+            return;
+        cancel_requested_ = true;
+        switch (phase_) {
+        case phase::idle:
+        case phase::request:
+        case phase::lingering:
+            if (reading_)
+                read_cancel_.emit(net::cancellation_type::terminal);
+            break;
+        case phase::streaming:
+            // The stream ends cleanly, with its last chunk.
+            write_cancel_.emit(net::cancellation_type::terminal);
+            break;
+        case phase::starting:
+        case phase::handling:
+        case phase::plain:
+        case phase::refusing:
+            // Seen when the step in progress completes.
+            break;
+        }
+    }
+
+    // Owns the op jointly with every pending sub-operation's handler, so
+    // that handlers destroyed without being invoked (an io_context shut
+    // down mid-session) free it too.
+    struct ref {
+        serve_op* p;
+
+        explicit ref(serve_op* op) noexcept : p(op) { ++p->refs_; }
+        ref(ref&& other) noexcept : p(std::exchange(other.p, nullptr)) {}
+        ref(ref const& other) noexcept : p(other.p)
+        {
+            if (p)
+                ++p->refs_;
+        }
+        ref& operator=(ref const&) = delete;
+        ~ref()
+        {
+            if (p && --p->refs_ == 0)
+                delete p;
+        }
+    };
+
+    struct handler_base {
+        ref self;
+
+        using executor_type = typename serve_op::executor_type;
+        executor_type get_executor() const noexcept { return self.p->stream_.get_executor(); }
+    };
+
+    struct post_handler : handler_base {
+        void operator()() { this->self.p->on_start(); }
+    };
+
+    struct read_handler : handler_base {
+        using cancellation_slot_type = net::cancellation_slot;
+        cancellation_slot_type get_cancellation_slot() const noexcept { return this->self.p->read_cancel_.slot(); }
+
+        void operator()(error_code ec, std::size_t n) { this->self.p->on_read(ec, n); }
+    };
+
+    struct write_handler : handler_base {
+        using cancellation_slot_type = net::cancellation_slot;
+        cancellation_slot_type get_cancellation_slot() const noexcept { return this->self.p->write_cancel_.slot(); }
+
+        void operator()(error_code ec) { this->self.p->on_write(ec); }
+        void operator()(error_code ec, std::size_t) { this->self.p->on_write(ec); }
+    };
+
+    struct timer_handler : handler_base {
+        void operator()(error_code) { this->self.p->on_timer(); }
+    };
+
+    AsyncStream& stream_;
+    DynamicBuffer& buffer_;
+    std::optional<Handler> handler_;
+    server_options options_;
+    CompletionHandler completion_;
+    work_type work_;
+    timer_type timer_;
+    net::cancellation_signal read_cancel_;
+    net::cancellation_signal write_cancel_;
+    std::optional<parser_type> parser_;
+    std::optional<result_type> result_;
+    std::optional<refusal_type> refusal_;
+    std::optional<clock::time_point> deadline_;
+    error_code refusal_ec_;
+    error_code result_ec_;
+    phase phase_ = phase::starting;
+    std::size_t refs_ = 0;
+    bool request_keep_alive_ = false;
+    bool keep_alive_ = false;
+    bool reading_ = false;
+    bool writing_ = false;
+    bool timer_armed_ = false;
+    bool posted_ = false;
+    bool cancel_requested_ = false;
+    bool timed_out_ = false;
+    bool finishing_ = false;
+    bool completed_ = false;
+    bool abandoned_ = false;
+};
+
+template <class AsyncStream, class DynamicBuffer>
+struct serve_initiation {
+    AsyncStream* stream;
+    DynamicBuffer* buffer;
+
+    using executor_type = typename AsyncStream::executor_type;
+
+    executor_type get_executor() const noexcept { return stream->get_executor(); }
+
+    template <class CompletionHandler, class Handler>
+    void operator()(CompletionHandler&& completion, Handler&& handler, server_options const& options) const
+    {
+        using op = serve_op<AsyncStream, DynamicBuffer, std::decay_t<Handler>, std::decay_t<CompletionHandler>>;
+        (new op(*stream, *buffer, std::forward<Handler>(handler), options, std::forward<CompletionHandler>(completion)))
+            ->start();
+    }
+};
+
+} // namespace detail
+
+namespace http1 {
+
+template <class AsyncStream, class DynamicBuffer, class Handler, net::completion_token_for<void(error_code)> CompletionToken>
+auto async_serve(
+    AsyncStream& stream,
+    DynamicBuffer& buffer,
+    Handler handler,
+    server_options const& options,
+    CompletionToken&& token
+)
+{
+    static_assert(
+        beast::is_async_stream<AsyncStream>::value,
+        "AsyncStream type requirements not met: see Beast's AsyncStream"
+    );
+    static_assert(
+        net::is_dynamic_buffer<DynamicBuffer>::value,
+        "DynamicBuffer type requirements not met: see Beast's DynamicBuffer"
+    );
+    static_assert(
+        request_handler<Handler>,
+        "Handler requirements not met: see sse::http1::request_handler in sse/http1.hpp"
+    );
+    using init = detail::serve_initiation<AsyncStream, DynamicBuffer>;
+    return net::async_initiate<CompletionToken, void(error_code)>(
+        init{&stream, &buffer}, token, std::move(handler), options
+    );
+}
+
+template <class AsyncStream, class DynamicBuffer, class Handler, net::completion_token_for<void(error_code)> CompletionToken>
+auto async_serve(AsyncStream& stream, DynamicBuffer& buffer, Handler handler, CompletionToken&& token)
+{
+    return http1::async_serve(stream, buffer, std::move(handler), server_options(), std::forward<CompletionToken>(token));
+}
+
+} // namespace http1
+} // namespace sse
+
+#endif
