@@ -545,6 +545,7 @@ public:
 
     void stream_done() override
     {
+        ref const self(this); // the streams kept the operation alive until now
         --streams_;
         if (ending_)
             post_complete();
@@ -798,7 +799,8 @@ private:
         run();
     }
 
-    // Owns the operation jointly with every pending sub-operation.
+    // Owns the operation jointly with every pending sub-operation and every
+    // stream still running.
     struct ref {
         serve_op* p;
 
@@ -812,7 +814,7 @@ private:
         ref& operator=(ref const&) = delete;
         ~ref()
         {
-            if (p && --p->refs_ == 0)
+            if (p && --p->refs_ == 0 && p->streams_ == 0)
                 delete p;
         }
     };
