@@ -1,0 +1,988 @@
+//
+// Copyright (c) 2026 The sse authors
+//
+// Distributed under the Boost Software License, Version 1.0. (See accompanying
+// file LICENSE or copy at http://www.boost.org/LICENSE_1_0.txt)
+//
+
+//------------------------------------------------------------------------------
+//
+// Example: the reference server
+//
+// Every feature of the library in one program, and the fixed target that the
+// conformance tests, real clients (browsers, curl, nghttp, Node's
+// eventsource) and the benchmarks are pointed at. Its command line, routes
+// and output are a contract, written down in reference-server.md; the routes:
+//
+//   GET  /stream?count=N&size=B&interval_ms=T&event=NAME
+//            N numbered events (0: without end), one every T ms, each with
+//            `id: i` and data "i:xxx..." of at least B bytes
+//   GET  /messages             a fixed sequence that exercises the wire rules
+//   GET  /last-event-id        one event: the request's Last-Event-ID, or "none"
+//   GET  /subscribe?topic=T    the events published to T, without end,
+//                              resuming after Last-Event-ID from the history
+//   POST /publish?topic=T&event=NAME
+//                              the body becomes one event of T; answers 202
+//                              with its id
+//   GET  /idle                 keep-alive comments only, without end
+//   GET  /stats                {"open_streams", "live_producers", "disconnects"}
+//   GET  /                     a page whose EventSource shows /stream live
+//
+// What it shows: one handler serves HTTP/1.1, HTTP/1.0 and HTTP/2 alike (it
+// returns an sse::response; sse::http1::async_serve and sse::http2::async_serve
+// run the connections); plain TCP tells HTTP/2 with prior knowledge (h2c)
+// from HTTP/1.1 by the connection preface, TLS picks the protocol by ALPN;
+// producers are coroutines that co_yield messages (or ready-made
+// sse::serialized bytes) and never touch a socket, and each holds a guard
+// that /stats counts, so a client that goes away visibly destroys its
+// producer; one sse::broadcaster fans published events out, with history
+// and Last-Event-ID resumption; SIGINT or SIGTERM ends every stream cleanly.
+//
+// Limits beyond the contract: /stream's size is at most 16 MiB, and a
+// number too large for 64 bits is refused like any other bad number (400).
+//
+// Usage:
+//     reference_server [--address 127.0.0.1] [--port 8080] [--threads 1]
+//                      [--tls CERT.pem KEY.pem] [--keepalive-ms 15000]
+//
+// Try:
+//     reference_server
+//     curl -N 'http://127.0.0.1:8080/stream?count=5&interval_ms=500'
+//     curl -N --http2-prior-knowledge http://127.0.0.1:8080/messages
+//     curl -N 'http://127.0.0.1:8080/subscribe?topic=news'
+//     curl -d 'hello' 'http://127.0.0.1:8080/publish?topic=news&event=note'
+//     nghttp -m 100 -n -s 'http://127.0.0.1:8080/stream?count=100'
+//     open http://127.0.0.1:8080/ in a browser
+//
+//     openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=localhost -days 1
+//         -keyout key.pem -out cert.pem          (one line)
+//     reference_server --tls cert.pem key.pem
+//     curl -kN --http2 https://127.0.0.1:8080/messages
+//
+// Port 0 picks a free port. Once the server accepts connections it prints
+// "listening on PORT" to stdout and nothing else; logs go to stderr.
+// SIGINT or SIGTERM: the server stops accepting, ends every open stream
+// cleanly (HTTP/1.1: the last chunk; HTTP/2: END_STREAM, then GOAWAY), closes
+// idle connections and exits with status 0, all within 3 s.
+//
+//------------------------------------------------------------------------------
+
+#include <sse/broadcaster.hpp>
+#include <sse/http1.hpp>
+#include <sse/http2.hpp>
+#include <sse/http2/alpn.hpp>
+#include <sse/json.hpp>
+#include <sse/response.hpp>
+#include <sse/serialized.hpp>
+#include <sse/server_options.hpp>
+#include <sse/sources/coro.hpp>
+#include <sse/stream_response.hpp>
+
+#include <boost/asio/append.hpp>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/experimental/coro.hpp>
+#include <boost/asio/experimental/use_coro.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <charconv>
+#include <chrono>
+#include <csignal>
+#include <cstdint>
+#include <cstring>
+#include <deque>
+#include <iostream>
+#include <limits>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <utility>
+#include <vector>
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace ssl = net::ssl;
+using tcp = net::ip::tcp;
+using request = http::request<http::string_body>;
+using namespace std::chrono_literals;
+
+//------------------------------------------------------------------------------
+// What /stats reports
+
+struct counters {
+    std::atomic<std::int64_t> open_streams{0};   // streams started and not yet ended
+    std::atomic<std::int64_t> live_producers{0}; // producers not yet destroyed
+    std::atomic<std::int64_t> disconnects{0};    // streams ended because the peer went away
+};
+
+// Counts a producer from its creation to its destruction. A coroutine
+// producer takes one as a parameter, which lives in its frame: the count
+// falls when the frame is destroyed, which is what /stats proves.
+class producer_guard {
+public:
+    explicit producer_guard(counters& c) noexcept : counters_(&c) { ++c.live_producers; }
+    producer_guard(producer_guard&& other) noexcept : counters_(std::exchange(other.counters_, nullptr)) {}
+    producer_guard& operator=(producer_guard&&) = delete;
+    ~producer_guard()
+    {
+        if (counters_)
+            --counters_->live_producers;
+    }
+
+private:
+    counters* counters_;
+};
+
+// Counts an event stream from the handler's answer until it ends. The
+// stream_response's on_end function holds it: it goes when that function
+// has been called, or with the response if the stream never started.
+class stream_guard {
+public:
+    explicit stream_guard(counters& c) noexcept : counters_(c) { ++c.open_streams; }
+    stream_guard(stream_guard const&) = delete;
+    stream_guard& operator=(stream_guard const&) = delete;
+    ~stream_guard() { --counters_.open_streams; }
+
+private:
+    counters& counters_;
+};
+
+//------------------------------------------------------------------------------
+// Query strings
+
+// Percent-decodes a query component ('+' is a space, as in an HTML form).
+// Nothing when a '%' is not followed by two hex digits.
+std::optional<std::string> decode_component(std::string_view s)
+{
+    auto const hex = [](char c) -> int {
+        if (c >= '0' && c <= '9')
+            return c - '0';
+        if (c >= 'a' && c <= 'f')
+            return c - 'a' + 10;
+        if (c >= 'A' && c <= 'F')
+            return c - 'A' + 10;
+        return -1;
+    };
+    std::string out;
+    out.reserve(s.size());
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        if (s[i] == '+') {
+            out += ' ';
+        } else if (s[i] != '%') {
+            out += s[i];
+        } else {
+            if (i + 2 >= s.size())
+                return std::nullopt;
+            int const hi = hex(s[i + 1]);
+            int const lo = hex(s[i + 2]);
+            if (hi < 0 || lo < 0)
+                return std::nullopt;
+            out += static_cast<char>(hi * 16 + lo);
+            i += 2;
+        }
+    }
+    return out;
+}
+
+// The parameters of a request target's query, decoded; a name given twice
+// keeps its last value. Nothing when the query cannot be decoded.
+struct query {
+    std::vector<std::pair<std::string, std::string>> params;
+
+    static std::optional<query> parse(std::string_view target)
+    {
+        query q;
+        auto const mark = target.find('?');
+        if (mark == std::string_view::npos)
+            return q;
+        std::string_view rest = target.substr(mark + 1);
+        while (!rest.empty()) {
+            auto const amp = rest.find('&');
+            auto const pair = rest.substr(0, amp);
+            rest = amp == std::string_view::npos ? std::string_view() : rest.substr(amp + 1);
+            if (pair.empty())
+                continue;
+            auto const eq = pair.find('=');
+            auto name = decode_component(pair.substr(0, eq));
+            auto value = decode_component(eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1));
+            if (!name || !value)
+                return std::nullopt;
+            q.params.emplace_back(std::move(*name), std::move(*value));
+        }
+        return q;
+    }
+
+    std::optional<std::string> get(std::string_view name) const
+    {
+        for (auto it = params.rbegin(); it != params.rend(); ++it)
+            if (it->first == name)
+                return it->second;
+        return std::nullopt;
+    }
+};
+
+// A non-negative decimal integer: digits only, at least one, within 64 bits.
+std::optional<std::uint64_t> to_number(std::string_view s)
+{
+    std::uint64_t n = 0;
+    if (s.empty() || !std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; }))
+        return std::nullopt;
+    auto const r = std::from_chars(s.data(), s.data() + s.size(), n);
+    if (r.ec != std::errc() || r.ptr != s.data() + s.size())
+        return std::nullopt;
+    return n;
+}
+
+//------------------------------------------------------------------------------
+// Producers
+
+using executor_type = net::any_io_executor;
+
+// The parameters of GET /stream.
+struct stream_params {
+    std::uint64_t count = 0; // 0: without end
+    std::size_t size = 0;
+    std::chrono::milliseconds interval{0};
+    std::optional<std::string> event;
+};
+
+// Event i of /stream as wire bytes, written straight into one shared block:
+// "id: i", "event: NAME" when given, "data: i:xxx..." of max(size, len)
+// bytes. The data has no line break and the name was checked by the message
+// builder, so the bytes are exactly what sse::message would write.
+sse::serialized numbered_event(std::uint64_t i, std::size_t size, std::optional<std::string> const& event)
+{
+    char digits[24];
+    auto const n = static_cast<std::size_t>(std::to_chars(digits, digits + sizeof digits, i).ptr - digits);
+    std::string_view const id(digits, n);
+    std::size_t const data_size = std::max(size, n + 1);
+    std::size_t const total = (4 + n + 1) + (event ? 7 + event->size() + 1 : 0) + (6 + data_size + 1) + 1;
+    return sse::serialized::build(total, [&](char* p) {
+        auto const put = [&p](std::string_view s) {
+            std::memcpy(p, s.data(), s.size());
+            p += s.size();
+        };
+        put("id: ");
+        put(id);
+        put("\n");
+        if (event) {
+            put("event: ");
+            put(*event);
+            put("\n");
+        }
+        put("data: ");
+        put(id);
+        put(":");
+        std::memset(p, 'x', data_size - n - 1);
+        p += data_size - n - 1;
+        put("\n\n");
+    });
+}
+
+// GET /stream: count events, the first at once, then one every interval (as
+// fast as the client reads when it is zero).
+net::experimental::coro<sse::serialized> numbered(executor_type ex, producer_guard, stream_params p)
+{
+    net::steady_timer timer(ex);
+    auto next = std::chrono::steady_clock::now();
+    // An interval of centuries waits as long as one of a year: the timer's
+    // clock counts nanoseconds in 64 bits.
+    auto const interval = std::min<std::chrono::milliseconds>(p.interval, std::chrono::hours(24 * 365));
+    for (std::uint64_t i = 1; p.count == 0 || i <= p.count; ++i) {
+        if (i > 1 && interval.count() > 0) {
+            next += interval;
+            timer.expires_at(next);
+            co_await timer.async_wait(net::experimental::use_coro);
+        }
+        co_yield numbered_event(i, p.size, p.event);
+    }
+}
+
+// The text of the fifth message of /messages.
+nlohmann::json messages_json()
+{
+    // "\u00fc \u2713" is "ü ✓".
+    return nlohmann::json::parse(R"({"n":1,"s":"\u00fc \u2713","nested":{"a":[1,2]}})");
+}
+
+// u8 literals are UTF-8 whatever the compiler's execution character set.
+std::string utf8(std::u8string_view s)
+{
+    return std::string(reinterpret_cast<char const*>(s.data()), s.size());
+}
+
+// GET /messages: the fixed sequence of the contract.
+net::experimental::coro<sse::message> messages(executor_type, producer_guard)
+{
+    co_yield sse::message{}.comment("hello");
+    co_yield sse::message{}.retry(1500ms);
+    co_yield sse::message{}.id("1").event("greeting").data("Hello, world!");
+    co_yield sse::message{}.data("line1\nline2\r\nline3\rline4");
+    co_yield sse::message{}.event("json").json(messages_json());
+    co_yield sse::message{}.data(" leading space");
+    // "Привет, мир 👋"
+    co_yield sse::message{}.data(utf8(u8"\u041f\u0440\u0438\u0432\u0435\u0442, \u043c\u0438\u0440 \U0001F44B"));
+    co_yield sse::message{}.id("2").event("last").data("bye");
+}
+
+// A stream of one message.
+net::experimental::coro<sse::message> just(executor_type, producer_guard, sse::message msg)
+{
+    co_yield std::move(msg);
+}
+
+// GET /idle: never yields; the stream sends keep-alive comments meanwhile.
+// Ending the stream cancels the wait, which ends the coroutine.
+net::experimental::coro<sse::message> idle(executor_type ex, producer_guard)
+{
+    net::steady_timer timer(ex, net::steady_timer::time_point::max());
+    for (;;) {
+        co_await timer.async_wait(net::experimental::use_coro);
+        co_yield sse::message{}.comment("unreachable");
+    }
+}
+
+// The id at the start of an event the broadcaster published ("id: N\n"
+// comes first); nothing for its gap events, which have none.
+std::optional<std::uint64_t> leading_id(sse::serialized const& s)
+{
+    std::string_view v = s.view();
+    if (!v.starts_with("id: "))
+        return std::nullopt;
+    v.remove_prefix(4);
+    return to_number(v.substr(0, v.find('\n')));
+}
+
+// GET /subscribe: a broadcaster subscription, preceded by the events of the
+// history after the client's Last-Event-ID.
+//
+// The broadcaster matches a Last-Event-ID against the ids it holds and, for
+// one it does not know, sends a gap event and its whole history. The
+// contract asks for less: every event after id K that the history holds,
+// and nothing else. The ids of a topic are decimal and increasing, so the
+// replay is taken out of the subscription at once and only what comes
+// after K is kept.
+class subscriber {
+public:
+    using value_type = sse::serialized;
+
+    subscriber(sse::subscription sub, std::optional<std::uint64_t> after, executor_type ex, producer_guard guard)
+        : guard_(std::move(guard))
+        , executor_(std::move(ex))
+        , subscription_(std::move(sub))
+    {
+        if (!after)
+            return;
+        std::vector<sse::serialized> queued;
+        subscription_.try_take(queued, std::numeric_limits<std::size_t>::max());
+        for (auto& e : queued)
+            if (auto const id = leading_id(e); id && *id > *after)
+                replay_.push_back(std::move(e));
+    }
+
+    template <net::completion_token_for<void(sse::error_code, std::optional<sse::serialized>)> Token>
+    auto async_next(Token&& token)
+    {
+        return net::async_initiate<Token, void(sse::error_code, std::optional<sse::serialized>)>(
+            [this](auto handler) {
+                if (replay_.empty())
+                    return subscription_.async_next(std::move(handler));
+                std::optional<sse::serialized> e(std::move(replay_.front()));
+                replay_.pop_front();
+                auto const ex = net::get_associated_executor(handler, executor_);
+                net::post(ex, net::append(std::move(handler), sse::error_code(), std::move(e)));
+            },
+            token
+        );
+    }
+
+    // Lets the stream take a backlog in one turn (see subscription::try_take).
+    std::size_t try_take(std::vector<sse::serialized>& out, std::size_t max_bytes)
+    {
+        std::size_t n = 0;
+        std::size_t bytes = 0;
+        while (!replay_.empty() && (n == 0 || bytes + replay_.front().size() <= max_bytes)) {
+            bytes += replay_.front().size();
+            out.push_back(std::move(replay_.front()));
+            replay_.pop_front();
+            ++n;
+        }
+        if (replay_.empty() && bytes < max_bytes)
+            n += subscription_.try_take(out, n == 0 ? max_bytes : max_bytes - bytes);
+        return n;
+    }
+
+private:
+    producer_guard guard_; // destroyed last
+    executor_type executor_;
+    sse::subscription subscription_;
+    std::deque<sse::serialized> replay_;
+};
+
+//------------------------------------------------------------------------------
+// The routes: one handler for HTTP/1.x and HTTP/2
+
+// The page at GET /: an EventSource on /stream, shown as it arrives.
+constexpr std::string_view page = R"html(<!doctype html>
+<html><head><meta charset="utf-8"><title>reference server</title>
+<style>body { font: 15px sans-serif; max-width: 40em; margin: 2em auto; } #log { font-family: monospace; }</style>
+</head><body>
+<h1>reference server</h1>
+<p>EventSource on <code id="url"></code>: <span id="status">connecting...</span></p>
+<ol id="log"></ol>
+<script>
+const url = new URLSearchParams(location.search).get('url') || '/stream?count=10&interval_ms=500';
+document.getElementById('url').textContent = url;
+const log = document.getElementById('log'), status = document.getElementById('status');
+const source = new EventSource(url);
+source.onopen = () => { status.textContent = 'open'; };
+source.onerror = () => { status.textContent = 'reconnecting...'; };
+source.onmessage = (e) => {
+  const li = document.createElement('li');
+  li.textContent = `id ${e.lastEventId}: ${e.data}`;
+  log.append(li);
+};
+</script></body></html>
+)html";
+
+class routes {
+public:
+    routes(counters& stats, std::chrono::milliseconds keep_alive) : stats_(stats), keep_alive_(keep_alive)
+    {
+        sse::broadcaster_options o;
+        // At least the last 1000 events of each topic, however large: the
+        // history is bounded by count, not by bytes.
+        o.history_count = 1000;
+        o.history_bytes = std::numeric_limits<std::size_t>::max();
+        o.max_subscriber_bytes = 8 * 1024 * 1024;
+        o.slow_policy = sse::slow_subscriber_policy::disconnect;
+        hub_.emplace(std::move(o));
+    }
+
+    // Answers one request. It runs on the connection's strand, `ex`, which
+    // the producers use too.
+    sse::response operator()(request&& req, executor_type const& ex)
+    {
+        std::string_view const target(req.target().data(), req.target().size());
+        std::string_view const path = target.substr(0, target.find('?'));
+        auto const method = req.method();
+
+        struct route {
+            std::string_view path;
+            http::verb method;
+        };
+        static constexpr route known[] = {
+            {"/stream", http::verb::get},
+            {"/messages", http::verb::get},
+            {"/last-event-id", http::verb::get},
+            {"/subscribe", http::verb::get},
+            {"/publish", http::verb::post},
+            {"/idle", http::verb::get},
+            {"/stats", http::verb::get},
+            {"/", http::verb::get},
+        };
+        auto const it = std::find_if(std::begin(known), std::end(known), [&](route const& r) { return r.path == path; });
+        if (it == std::end(known))
+            return plain(req, http::status::not_found, "not found\n");
+        if (method != it->method) {
+            auto res = plain(req, http::status::method_not_allowed, "method not allowed\n");
+            res.set(http::field::allow, it->method == http::verb::get ? "GET" : "POST");
+            return res;
+        }
+        auto const q = query::parse(target);
+        if (!q)
+            return plain(req, http::status::bad_request, "bad percent-encoding in the query\n");
+
+        if (path == "/stream")
+            return stream(req, *q, ex);
+        if (path == "/messages")
+            return events(req, messages(ex, producer_guard(stats_)));
+        if (path == "/last-event-id")
+            return last_event_id(req, ex);
+        if (path == "/subscribe")
+            return subscribe(req, *q, ex);
+        if (path == "/publish")
+            return publish(req, *q);
+        if (path == "/idle")
+            return events(req, idle(ex, producer_guard(stats_)));
+        if (path == "/stats")
+            return stats(req);
+        return sse::make_response(req, http::status::ok, std::string(page), "text/html; charset=utf-8");
+    }
+
+private:
+    static http::response<http::string_body> plain(request const& req, http::status status, std::string body)
+    {
+        return sse::make_response(req, status, std::move(body), "text/plain; charset=utf-8");
+    }
+
+    // An event-stream answer: the contract's options, and counted in /stats.
+    template <class Source>
+    sse::response events(request const& req, Source&& source)
+    {
+        sse::stream_options options;
+        options.keep_alive = keep_alive_;
+        sse::stream_response res{req, std::forward<Source>(source), options};
+        res.on_end([this, guard = std::make_shared<stream_guard>(stats_)](sse::error_code ec) {
+            if (ec == sse::error::peer_gone)
+                ++stats_.disconnects;
+        });
+        return res;
+    }
+
+    sse::response stream(request const& req, query const& q, executor_type const& ex)
+    {
+        stream_params p;
+        for (auto const* name : {"count", "size", "interval_ms"}) {
+            auto const value = q.get(name);
+            if (!value)
+                continue;
+            auto const n = to_number(*value);
+            if (!n)
+                return plain(req, http::status::bad_request, std::string(name) + ": not a non-negative integer\n");
+            if (std::string_view(name) == "count")
+                p.count = *n;
+            else if (std::string_view(name) == "size") {
+                if (*n > max_stream_size)
+                    return plain(req, http::status::bad_request, "size: at most 16777216\n");
+                p.size = static_cast<std::size_t>(*n);
+            } else {
+                p.interval = std::chrono::milliseconds(std::min<std::uint64_t>(*n, std::numeric_limits<std::int64_t>::max()));
+            }
+        }
+        if (auto event = q.get("event")) {
+            sse::error_code ec;
+            sse::message check;
+            check.event(*event, ec);
+            if (ec)
+                return plain(req, http::status::bad_request, "event: " + ec.message() + '\n');
+            p.event = std::move(*event);
+        }
+        return events(req, numbered(ex, producer_guard(stats_), std::move(p)));
+    }
+
+    sse::response last_event_id(request const& req, executor_type const& ex)
+    {
+        auto const it = req.find("Last-Event-ID");
+        sse::message msg;
+        sse::error_code ec;
+        msg.data(it == req.end() ? std::string_view("none") : std::string_view(it->value().data(), it->value().size()), ec);
+        if (ec)
+            return plain(req, http::status::bad_request, "Last-Event-ID: " + ec.message() + '\n');
+        return events(req, just(ex, producer_guard(stats_), std::move(msg)));
+    }
+
+    sse::response subscribe(request const& req, query const& q, executor_type const& ex)
+    {
+        std::string const topic = q.get("topic").value_or("");
+        // Last-Event-ID: K resumes when K is decimal; anything else is ignored.
+        std::optional<std::uint64_t> after;
+        if (auto const it = req.find("Last-Event-ID"); it != req.end()) {
+            std::string_view const v(it->value().data(), it->value().size());
+            if (!v.empty() && std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; }))
+                after = to_number(v).value_or(std::numeric_limits<std::uint64_t>::max());
+        }
+        // Subscribed here, before the handler returns: the subscription is
+        // live before the response's headers are written.
+        auto sub = after ? hub_->subscribe(topic, std::to_string(*after)) : hub_->subscribe(topic);
+        return events(req, subscriber(std::move(sub), after, ex, producer_guard(stats_)));
+    }
+
+    sse::response publish(request const& req, query const& q)
+    {
+        std::string const topic = q.get("topic").value_or("");
+        sse::message msg;
+        sse::error_code ec;
+        if (auto const event = q.get("event")) {
+            msg.event(*event, ec);
+            if (ec)
+                return plain(req, http::status::bad_request, "event: " + ec.message() + '\n');
+        }
+        msg.data(req.body(), ec);
+        if (ec)
+            return plain(req, http::status::bad_request, "body: " + ec.message() + '\n');
+        // Never waits for a subscriber: a slow one is disconnected instead.
+        std::string id = hub_->publish(topic, msg);
+        return sse::make_response(req, http::status::accepted, std::move(id), "text/plain; charset=utf-8");
+    }
+
+    http::response<http::string_body> stats(request const& req)
+    {
+        nlohmann::json const j = {
+            {"open_streams", stats_.open_streams.load()},
+            {"live_producers", stats_.live_producers.load()},
+            {"disconnects", stats_.disconnects.load()},
+        };
+        auto res = sse::make_response(req, http::status::ok, j.dump(), "application/json");
+        res.set(http::field::cache_control, "no-store");
+        return res;
+    }
+
+    static constexpr std::uint64_t max_stream_size = 16 * 1024 * 1024;
+
+    counters& stats_;
+    std::chrono::milliseconds keep_alive_;
+    std::optional<sse::broadcaster> hub_;
+};
+
+//------------------------------------------------------------------------------
+// The listener
+
+// Whether a connection's end is routine: the peer left, timed out, sent a
+// request the server refused (a 4xx already told it), or the server stopped.
+bool quiet_error(sse::error_code ec)
+{
+    return !ec || ec == net::error::operation_aborted || ec == net::error::eof || ec == net::error::connection_reset ||
+           ec == net::error::broken_pipe || ec == beast::error::timeout || ec == sse::error::peer_gone ||
+           ec == ssl::error::stream_truncated || ec.category() == make_error_code(http::error::end_of_stream).category();
+}
+
+class server {
+public:
+    server(net::io_context& ioc, tcp::endpoint endpoint, routes& r, ssl::context* tls)
+        : ioc_(ioc)
+        , strand_(net::make_strand(ioc))
+        , acceptor_(strand_)
+        , signals_(strand_, SIGINT, SIGTERM)
+        , deadline_(strand_)
+        , routes_(r)
+        , tls_(tls)
+    {
+        acceptor_.open(endpoint.protocol());
+        acceptor_.set_option(net::socket_base::reuse_address(true));
+        acceptor_.bind(endpoint);
+        acceptor_.listen(net::socket_base::max_listen_connections);
+    }
+
+    unsigned short port() const { return acceptor_.local_endpoint().port(); }
+
+    void start()
+    {
+        signals_.async_wait([this](sse::error_code ec, int signal) {
+            if (!ec) {
+                std::clog << "signal " << signal << ": stopping\n";
+                stop();
+            }
+        });
+        net::co_spawn(strand_, accept(), net::detached);
+    }
+
+private:
+    // One connection: its strand, and how the server ends it.
+    struct connection {
+        explicit connection(executor_type ex) : strand(std::move(ex)) {}
+        executor_type strand;
+        net::cancellation_signal stop;
+        tcp::socket* socket = nullptr; // while the session runs; on the strand only
+    };
+
+    net::awaitable<void> accept()
+    {
+        for (;;) {
+            // Every connection gets a strand of its own: its handlers never
+            // run at once, whatever the number of threads.
+            auto [ec, socket] = co_await acceptor_.async_accept(
+                executor_type(net::make_strand(ioc_)), net::as_tuple(net::use_awaitable)
+            );
+            if (!acceptor_.is_open())
+                co_return;
+            if (ec) {
+                // Out of descriptors, or a connection reset while queued: go on.
+                std::clog << "accept: " << ec.message() << '\n';
+                net::steady_timer pause(strand_, 50ms);
+                co_await pause.async_wait(net::as_tuple(net::use_awaitable));
+                continue;
+            }
+            auto conn = std::make_shared<connection>(socket.get_executor());
+            {
+                std::lock_guard lock(mutex_);
+                connections_.insert(conn);
+            }
+            net::co_spawn(
+                conn->strand,
+                session(std::move(socket), conn),
+                net::bind_cancellation_slot(conn->stop.slot(), [this, conn](std::exception_ptr e) { finished(conn, e); })
+            );
+        }
+    }
+
+    // Runs on the connection's strand once its session is over.
+    void finished(std::shared_ptr<connection> const& conn, std::exception_ptr e)
+    {
+        conn->stop.slot().clear();
+        if (e) {
+            try {
+                std::rethrow_exception(e);
+            } catch (std::exception const& ex) {
+                std::clog << "connection: " << ex.what() << '\n';
+            } catch (...) {
+                std::clog << "connection: unknown exception\n";
+            }
+        }
+        std::lock_guard lock(mutex_);
+        connections_.erase(conn);
+        if (stopping_ && connections_.empty())
+            net::post(strand_, [this] { deadline_.cancel(); });
+    }
+
+    // A session: the protocol by TLS ALPN or by the HTTP/2 preface, then the
+    // connection served until it closes or the server stops it.
+    net::awaitable<void> session(tcp::socket socket, std::shared_ptr<connection> conn)
+    {
+        // The server's stop is a cancellation of whatever the session awaits;
+        // it is checked between the steps, not thrown.
+        co_await net::this_coro::throw_if_cancelled(false);
+        beast::tcp_stream stream(std::move(socket));
+        conn->socket = &stream.socket();
+        struct forget {
+            connection& c;
+            ~forget() { c.socket = nullptr; }
+        } const forget_socket{*conn};
+
+        if (tls_)
+            co_await serve_tls(std::move(stream), *conn);
+        else
+            co_await serve_plain(stream);
+    }
+
+    static net::awaitable<bool> stopped()
+    {
+        auto const state = co_await net::this_coro::cancellation_state;
+        co_return state.cancelled() != net::cancellation_type::none;
+    }
+
+    // The handler given to the protocol: the routes, with the connection's
+    // strand for the producers.
+    auto handler_for(executor_type ex)
+    {
+        return [r = &routes_, ex = std::move(ex)](request&& req) -> sse::response {
+            // An exception escaping a handler would stop the whole server.
+            unsigned const version = req.version();
+            bool const keep_alive = req.keep_alive();
+            try {
+                return (*r)(std::move(req), ex);
+            } catch (std::exception const& e) {
+                std::clog << "handler: " << e.what() << '\n';
+                http::response<http::string_body> res{http::status::internal_server_error, version};
+                res.set(http::field::content_type, "text/plain; charset=utf-8");
+                res.body() = "internal server error\n";
+                res.keep_alive(keep_alive);
+                res.prepare_payload();
+                return res;
+            }
+        };
+    }
+
+    net::awaitable<void> serve_plain(beast::tcp_stream& stream)
+    {
+        beast::flat_buffer buffer;
+        // The first bytes tell HTTP/2 with prior knowledge from HTTP/1.x.
+        stream.expires_after(options_.idle_timeout);
+        auto [ec, h2] = co_await sse::http2::async_detect_preface(stream, buffer, net::as_tuple(net::use_awaitable));
+        if (ec || co_await stopped())
+            co_return;
+        stream.expires_never(); // the protocols keep their own time
+        auto handler = handler_for(stream.get_executor());
+        if (h2)
+            std::tie(ec) = co_await sse::http2::async_serve(
+                stream, buffer, handler, options_, net::as_tuple(net::use_awaitable)
+            );
+        else
+            std::tie(ec) = co_await sse::http1::async_serve(
+                stream, buffer, handler, options_, net::as_tuple(net::use_awaitable)
+            );
+        if (!quiet_error(ec))
+            std::clog << (h2 ? "http2: " : "http1: ") << ec.message() << '\n';
+        // Close gracefully: the send side first, then read what the peer
+        // still sends until it closes (1 s at most; not when the server
+        // stops). Closing a socket with unread bytes sends a reset, which
+        // can destroy the last answer (a GOAWAY) before the peer reads it.
+        stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+        if (co_await stopped())
+            co_return;
+        stream.expires_after(1s);
+        char discard[4096];
+        for (;;) {
+            auto [rec, n] = co_await stream.async_read_some(net::buffer(discard), net::as_tuple(net::use_awaitable));
+            if (rec)
+                break;
+        }
+    }
+
+    net::awaitable<void> serve_tls(beast::tcp_stream stream, connection& conn)
+    {
+        beast::ssl_stream<beast::tcp_stream> tls(std::move(stream), *tls_);
+        conn.socket = &tls.next_layer().socket();
+        beast::flat_buffer buffer;
+        tls.next_layer().expires_after(10s);
+        auto [ec] = co_await tls.async_handshake(ssl::stream_base::server, net::as_tuple(net::use_awaitable));
+        if (ec || co_await stopped())
+            co_return;
+        tls.next_layer().expires_never();
+        // ALPN chose h2, or http/1.1, or nothing (HTTP/1.1 too).
+        bool const h2 = sse::http2::negotiated_h2(tls);
+        auto handler = handler_for(tls.get_executor());
+        if (h2)
+            std::tie(ec) = co_await sse::http2::async_serve(tls, buffer, handler, options_, net::as_tuple(net::use_awaitable));
+        else
+            std::tie(ec) = co_await sse::http1::async_serve(tls, buffer, handler, options_, net::as_tuple(net::use_awaitable));
+        if (!quiet_error(ec))
+            std::clog << (h2 ? "http2 (tls): " : "http1 (tls): ") << ec.message() << '\n';
+        // close_notify, so that a body ended by the close reads as complete.
+        tls.next_layer().expires_after(co_await stopped() ? 250ms : 1s);
+        co_await tls.async_shutdown(net::as_tuple(net::use_awaitable));
+    }
+
+    // SIGINT or SIGTERM: stop accepting, end every session gracefully (a
+    // terminal cancellation of its serve operation, emitted on its strand),
+    // and exit once they are all over. A peer that will not let its
+    // connection end (it stopped reading) is cut off after 2 s.
+    void stop()
+    {
+        sse::error_code ignored;
+        acceptor_.close(ignored);
+        std::vector<std::shared_ptr<connection>> open;
+        {
+            std::lock_guard lock(mutex_);
+            stopping_ = true;
+            open.assign(connections_.begin(), connections_.end());
+        }
+        for (auto const& c : open)
+            net::dispatch(c->strand, [c] { c->stop.emit(net::cancellation_type::terminal); });
+        if (open.empty())
+            return;
+        deadline_.expires_after(2s);
+        deadline_.async_wait([this](sse::error_code ec) {
+            if (ec)
+                return; // every session ended in time
+            std::vector<std::shared_ptr<connection>> left;
+            {
+                std::lock_guard lock(mutex_);
+                left.assign(connections_.begin(), connections_.end());
+            }
+            std::clog << "cutting off " << left.size() << " connection(s) that did not end in time\n";
+            for (auto const& c : left)
+                net::dispatch(c->strand, [c] {
+                    if (c->socket)
+                        c->socket->close();
+                });
+            deadline_.expires_after(700ms);
+            deadline_.async_wait([this](sse::error_code ec) {
+                if (!ec)
+                    ioc_.stop();
+            });
+        });
+    }
+
+    net::io_context& ioc_;
+    executor_type strand_; // the acceptor's, the signals' and stop()'s
+    tcp::acceptor acceptor_;
+    net::signal_set signals_;
+    net::steady_timer deadline_;
+    routes& routes_;
+    ssl::context* tls_;
+    sse::server_options options_; // max_body_size 1 MiB: 413, and the connection closes
+
+    std::mutex mutex_;
+    std::set<std::shared_ptr<connection>> connections_;
+    bool stopping_ = false;
+};
+
+//------------------------------------------------------------------------------
+
+constexpr char const* usage = "usage: reference_server [--address A] [--port N] [--threads N]\n"
+                              "                        [--tls CERT.pem KEY.pem] [--keepalive-ms N]\n";
+
+int main(int argc, char* argv[])
+{
+    std::string address = "127.0.0.1";
+    unsigned short port = 8080;
+    unsigned threads = 1;
+    std::optional<std::pair<std::string, std::string>> tls_files;
+    std::chrono::milliseconds keep_alive = 15s;
+    try {
+        auto const number = [](std::string const& name, char const* value, std::uint64_t max) {
+            auto const n = to_number(value);
+            if (!n || *n > max)
+                throw std::invalid_argument("bad value for " + name + ": " + value);
+            return *n;
+        };
+        for (int i = 1; i < argc; ++i) {
+            std::string const name = argv[i];
+            int const values = name == "--tls" ? 2 : 1;
+            if (i + values >= argc)
+                throw std::invalid_argument("no value after " + name);
+            if (name == "--address")
+                address = argv[i + 1];
+            else if (name == "--port")
+                port = static_cast<unsigned short>(number(name, argv[i + 1], 65535));
+            else if (name == "--threads")
+                threads = static_cast<unsigned>(std::max<std::uint64_t>(1, number(name, argv[i + 1], 256)));
+            else if (name == "--keepalive-ms")
+                keep_alive = std::chrono::milliseconds(number(name, argv[i + 1], 24ull * 3600 * 1000));
+            else if (name == "--tls")
+                tls_files.emplace(argv[i + 1], argv[i + 2]);
+            else
+                throw std::invalid_argument("unknown option " + name);
+            i += values;
+        }
+    } catch (std::exception const& e) {
+        std::cerr << "reference_server: " << e.what() << '\n' << usage;
+        return 2;
+    }
+
+    try {
+        counters stats;
+        routes r(stats, keep_alive);
+
+        std::optional<ssl::context> tls;
+        if (tls_files) {
+            tls.emplace(ssl::context::tls_server);
+            tls->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3);
+            tls->use_certificate_chain_file(tls_files->first);
+            tls->use_private_key_file(tls_files->second, ssl::context::pem);
+            sse::http2::enable_alpn(*tls);
+        }
+
+        net::io_context ioc(static_cast<int>(threads));
+        server s(ioc, {net::ip::make_address(address), port}, r, tls ? &*tls : nullptr);
+        s.start();
+        std::cout << "listening on " << s.port() << std::endl;
+
+        std::vector<std::thread> pool;
+        for (unsigned i = 1; i < threads; ++i)
+            pool.emplace_back([&ioc] { ioc.run(); });
+        ioc.run();
+        for (auto& t : pool)
+            t.join();
+        std::clog << "stopped\n";
+        return 0;
+    } catch (std::exception const& e) {
+        std::cerr << "reference_server: " << e.what() << '\n';
+        return 1;
+    }
+}
