@@ -1,0 +1,211 @@
+//
+// Copyright (c) 2026 The sse authors
+//
+// Distributed under the Boost Software License, Version 1.0. (See accompanying
+// file LICENSE or copy at http://www.boost.org/LICENSE_1_0.txt)
+//
+
+//------------------------------------------------------------------------------
+//
+// Example: HTTP/1.1 and HTTP/2 over TLS on one port
+//
+// Why HTTP/2 matters for event streams: a browser opens at most 6 HTTP/1.1
+// connections to an origin, and every open EventSource holds one. The page
+// at / opens 12 event streams. Over HTTP/2 they all run at once on one
+// connection; force HTTP/1.1 and the 7th stream waits for a free connection.
+//
+// The TLS handshake chooses the protocol by ALPN (h2, then http/1.1). One
+// handler answers both protocols: it returns an sse::response, either an
+// ordinary Beast response or an event stream.
+//
+// Usage:
+//     http2 --cert CERT.pem --key KEY.pem [--address 127.0.0.1] [--port 8443]
+//
+// Try:
+//     openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj /CN=localhost
+//         -addext subjectAltName=DNS:localhost,IP:127.0.0.1
+//         -keyout key.pem -out cert.pem                      (one command)
+//     http2 --cert cert.pem --key key.pem
+//     open https://localhost:8443/ in a browser (accept the certificate)
+//     curl -k --http2 -N https://localhost:8443/clock?n=1
+//     curl -k --http1.1 -N https://localhost:8443/clock?n=2
+//     nghttp -n -s -m 12 https://localhost:8443/clock?n=1
+//
+// Port 0 picks a free port. Once the server accepts connections it prints
+// "listening on PORT". Ctrl-C (SIGINT) or SIGTERM stops it: open streams end
+// cleanly (HTTP/2: END_STREAM, then GOAWAY) and the program exits with 0.
+//
+//------------------------------------------------------------------------------
+
+#include <sse/http1.hpp>
+#include <sse/http2.hpp>
+#include <sse/http2/alpn.hpp>
+#include <sse/response.hpp>
+#include <sse/sources/coro.hpp>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+
+#include <chrono>
+#include <ctime>
+#include <iostream>
+#include <list>
+#include <string>
+#include <string_view>
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace ssl = net::ssl;
+using tcp = net::ip::tcp;
+using namespace std::chrono_literals;
+
+// The page: 12 EventSources, each showing its clock and its protocol.
+constexpr std::string_view page = R"html(<!doctype html>
+<html><head><meta charset="utf-8"><title>12 event streams</title>
+<style>body { font: 16px sans-serif; margin: 2em; } td { padding: .2em 1em; }</style></head>
+<body><h1>12 event streams, one page</h1>
+<p>Protocol of this page: <b id="proto"></b>. Over HTTP/1.1 a browser holds at most 6
+connections to a server, so streams 7 to 12 wait; over HTTP/2 they share one connection.</p>
+<table id="t"></table>
+<script>
+const t = document.getElementById('t');
+for (let i = 1; i <= 12; ++i) {
+  const row = t.insertRow();
+  row.insertCell().textContent = 'stream ' + i;
+  const cell = row.insertCell();
+  cell.textContent = 'waiting...';
+  new EventSource('/clock?n=' + i).onmessage = (e) => { cell.textContent = e.data; };
+}
+setTimeout(() => {
+  const nav = performance.getEntriesByType('navigation')[0];
+  document.getElementById('proto').textContent = nav ? nav.nextHopProtocol : '?';
+}, 100);
+</script></body></html>
+)html";
+
+// A stream's producer: the time, once a second.
+net::experimental::coro<sse::message> clock_events(net::any_io_executor ex, int n)
+{
+    net::steady_timer timer(ex);
+    for (int i = 1;; ++i) {
+        auto const now = std::time(nullptr);
+        char text[32];
+        std::strftime(text, sizeof text, "%H:%M:%S", std::localtime(&now));
+        co_yield sse::message{}.id(i).data("stream " + std::to_string(n) + ": " + text);
+        timer.expires_after(1s);
+        co_await timer.async_wait(net::experimental::use_coro);
+    }
+}
+
+// One handler for both protocols.
+sse::response handle(http::request<http::string_body>&& req, net::any_io_executor ex)
+{
+    std::string_view const target = req.target();
+    if (req.method() != http::verb::get)
+        return sse::make_response(req, http::status::method_not_allowed, "GET only\n");
+    if (target == "/")
+        return sse::make_response(req, http::status::ok, std::string(page), "text/html; charset=utf-8");
+    if (target.starts_with("/clock?n=")) {
+        int n = 0;
+        for (char c : target.substr(9))
+            n = (c >= '0' && c <= '9' && n < 1000) ? n * 10 + (c - '0') : n;
+        return sse::stream_response{req, clock_events(ex, n)};
+    }
+    return sse::make_response(req, http::status::not_found, "not found\n");
+}
+
+// A TLS connection: the handshake, then the protocol ALPN chose.
+net::awaitable<void> session(tcp::socket socket, ssl::context& ctx)
+{
+    beast::ssl_stream<beast::tcp_stream> stream(beast::tcp_stream(std::move(socket)), ctx);
+    beast::get_lowest_layer(stream).expires_after(10s);
+    auto [ec] = co_await stream.async_handshake(ssl::stream_base::server, net::as_tuple(net::use_awaitable));
+    if (ec)
+        co_return;
+    beast::get_lowest_layer(stream).expires_never();
+
+    auto handler = [ex = stream.get_executor()](http::request<http::string_body>&& req) {
+        return handle(std::move(req), ex);
+    };
+    beast::flat_buffer buffer;
+    if (sse::http2::negotiated_h2(stream))
+        std::tie(ec) = co_await sse::http2::async_serve(stream, buffer, handler, net::as_tuple(net::use_awaitable));
+    else
+        std::tie(ec) = co_await sse::http1::async_serve(stream, buffer, handler, net::as_tuple(net::use_awaitable));
+    beast::get_lowest_layer(stream).expires_after(1s);
+    co_await stream.async_shutdown(net::as_tuple(net::use_awaitable));
+}
+
+int main(int argc, char* argv[])
+{
+    std::string address = "127.0.0.1";
+    unsigned short port = 8443;
+    std::string cert;
+    std::string key;
+    for (int i = 1; i + 1 < argc; i += 2) {
+        std::string_view const arg = argv[i];
+        if (arg == "--address")
+            address = argv[i + 1];
+        else if (arg == "--port")
+            port = static_cast<unsigned short>(std::stoi(argv[i + 1]));
+        else if (arg == "--cert")
+            cert = argv[i + 1];
+        else if (arg == "--key")
+            key = argv[i + 1];
+    }
+    if (cert.empty() || key.empty()) {
+        std::cerr << "usage: http2 --cert CERT.pem --key KEY.pem [--address A] [--port N]\n";
+        return 2;
+    }
+
+    try {
+        ssl::context ctx(ssl::context::tls_server);
+        ctx.set_options(ssl::context::default_workarounds | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
+        ctx.use_certificate_chain_file(cert);
+        ctx.use_private_key_file(key, ssl::context::pem);
+        sse::http2::enable_alpn(ctx); // h2, then http/1.1
+
+        net::io_context ioc;
+        tcp::acceptor acceptor(ioc, {net::ip::make_address(address), port});
+        std::list<net::cancellation_signal> stops; // one per connection
+
+        net::co_spawn(ioc, [&]() -> net::awaitable<void> {
+            for (;;) {
+                auto [ec, socket] = co_await acceptor.async_accept(net::as_tuple(net::use_awaitable));
+                if (ec)
+                    co_return; // closed: stopping
+                auto stop = stops.emplace(stops.end());
+                net::co_spawn(ioc, session(std::move(socket), ctx),
+                              net::bind_cancellation_slot(stop->slot(), [&stops, stop](std::exception_ptr) {
+                                  stops.erase(stop);
+                              }));
+            }
+        }, net::detached);
+
+        // SIGINT or SIGTERM: stop accepting, end every connection gracefully.
+        net::signal_set signals(ioc, SIGINT, SIGTERM);
+        signals.async_wait([&](sse::error_code, int) {
+            acceptor.close();
+            for (auto& s : stops)
+                s.emit(net::cancellation_type::terminal);
+        });
+
+        std::cout << "listening on " << acceptor.local_endpoint().port() << std::endl;
+        ioc.run();
+    } catch (std::exception const& e) {
+        std::cerr << "http2: " << e.what() << '\n';
+        return 1;
+    }
+    return 0;
+}
