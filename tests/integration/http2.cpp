@@ -452,6 +452,19 @@ TEST_CASE("http2: a reset flood spends the budget and gets a GOAWAY", "[http2][h
     CHECK(a.connection_ends[0] == sse::error::reset_budget_exceeded);
 }
 
+TEST_CASE("http2: resets the peer provokes spend the budget too (MadeYouReset)", "[http2][hostile]")
+{
+    app a;
+    server srv(plain_session(a));
+    auto const out = json::parse(h2_client("provoke " + std::to_string(srv.port()) + " 2000"));
+    INFO(out.dump());
+    CHECK(out["server_resets"].get<int>() > 0); // the server did reset the streams
+    CHECK(out["goaway"] == 11);                 // ENHANCE_YOUR_CALM
+    CHECK(out["sent"].get<int>() < 2000);
+    REQUIRE(a.wait([&] { return a.connection_ends.size() == 1 && a.live == 0; }));
+    CHECK(a.connection_ends[0] == sse::error::reset_budget_exceeded);
+}
+
 TEST_CASE("http2: graceful shutdown ends streams with END_STREAM, then GOAWAY", "[http2][shutdown]")
 {
     app a;
