@@ -1,0 +1,397 @@
+#!/usr/bin/python3
+#
+# Copyright (c) 2026 The sse authors
+#
+# Distributed under the Boost Software License, Version 1.0. (See accompanying
+# file LICENSE or copy at http://www.boost.org/LICENSE_1_0.txt)
+#
+"""The benchmark matrix against examples/reference_server, over loopback.
+
+    run_matrix.py [--smoke] [--h2load PATH] SERVER [SSE_LOAD]
+
+SERVER is the reference_server executable, SSE_LOAD the sse_load one
+(default: tests/bench/sse_load in SERVER's build tree). The script starts the
+server (--port 0 --threads 1, reading its `listening on PORT` line), runs
+sse_load and h2load against it, stops it with SIGTERM (checking that it exits
+0), and prints one markdown table to stdout (progress goes to stderr):
+
+  - one stream (GET /stream) with 64 B and 4 KiB events: events/s and MB/s
+    (MB = 10^6 bytes of event-stream payload, chunk framing not counted);
+  - 50 streams at once, 64 B events: total events/s;
+  - fan-out to 1,000 and 10,000 subscribers, 64-byte events (`data: ...\\n\\n`
+    on the wire, behind the `id:` line), published with POST /publish, in a
+    burst (up to 16 requests in flight on one connection) and paced (50,000
+    deliveries/s offered): deliveries/s, publish-to-receipt p50/p99, and the
+    deliveries missing or out of order;
+  - memory per idle stream: the server's VmRSS growth over 10,000 GET /idle
+    streams (a server of its own, started for it), /stats checked;
+  - h2load: one stream and 100 streams on one h2c connection, beside one and
+    100 HTTP/1.1 connections, GET /stream with size=64: events/s = events over
+    h2load's `finished in` time; the payload's byte count is checked.
+
+Throughput rows are the median of 3 runs (1 with --smoke). The whole matrix
+takes 1 to 2 minutes on 2 cores; --smoke runs the same rows with tiny counts
+in a few seconds (ctest label: bench). The exit status is 1 when a check
+failed (h2load missing is not a failure: its rows are skipped).
+Standard library only.
+"""
+
+import json
+import os
+import platform
+import re
+import resource
+import select
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+SERVER_START_S = 10
+SERVER_STOP_S = 5
+
+
+def log(*args):
+    print(*args, file=sys.stderr, flush=True)
+
+
+def raise_nofile():
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or soft < hard:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+        except (ValueError, OSError):
+            pass
+    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+
+
+def machine():
+    cpu = platform.processor() or "unknown CPU"
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return "%s, nproc %d, Linux %s" % (cpu, len(os.sched_getaffinity(0)), platform.release())
+
+
+class Server:
+    """reference_server on a free port; stopped with SIGTERM."""
+
+    def __init__(self, path, threads=1):
+        self.err = tempfile.TemporaryFile()
+        self.proc = subprocess.Popen([path, "--port", "0", "--threads", str(threads)],
+                                     stdout=subprocess.PIPE, stderr=self.err)
+        self.port = None
+        deadline = time.monotonic() + SERVER_START_S
+        line = b""
+        while time.monotonic() < deadline and not line.endswith(b"\n"):
+            ready, _, _ = select.select([self.proc.stdout], [], [], 0.2)
+            if ready:
+                chunk = os.read(self.proc.stdout.fileno(), 256)
+                if not chunk:
+                    break
+                line += chunk
+        m = re.match(rb"listening on (\d+)\n", line)
+        if not m:
+            self.proc.kill()
+            self.proc.wait()
+            raise RuntimeError("reference_server did not print `listening on PORT` (got %r)" % line)
+        self.port = int(m.group(1))
+
+    @property
+    def pid(self):
+        return self.proc.pid
+
+    def stop(self):
+        """SIGTERM; returns a note when it did not exit 0 in time, or logged errors."""
+        notes = []
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                rc = self.proc.wait(SERVER_STOP_S)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+                rc = None
+                notes.append("server did not exit within %d s of SIGTERM" % SERVER_STOP_S)
+        else:
+            rc = self.proc.returncode
+            notes.append("server exited early")
+        if rc not in (0, None):
+            notes.append("server exit status %s" % rc)
+        self.err.seek(0)
+        lines = [l for l in self.err.read().decode(errors="replace").splitlines()
+                 if l.strip() and l.strip() not in ("signal 15: stopping", "stopped")]
+        if lines:
+            notes.append("server stderr: " + "; ".join(lines[:5]) + (" ..." if len(lines) > 5 else ""))
+        self.err.close()
+        return notes
+
+
+def run_load(sse_load, port, mode, args, seconds):
+    cmd = [sse_load, "--port", str(port), mode, "--json", "--seconds", str(seconds)] + [str(a) for a in args]
+    try:
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 45)
+    except subprocess.TimeoutExpired:
+        return {"ok": False, "error": "sse_load did not end in time"}
+    for line in reversed(p.stdout.splitlines()):
+        if line.startswith("{"):
+            return json.loads(line)
+    return {"ok": False, "error": ("sse_load exit %d: %s" % (p.returncode, p.stderr.strip()))[:300]}
+
+
+def stream_bytes(count, size):
+    """Payload bytes of GET /stream?count=N&size=B (no event name)."""
+    total = 0
+    for digits in range(1, 21):
+        lo, hi = 10 ** (digits - 1), min(count, 10 ** digits - 1)
+        if lo > count:
+            break
+        n = hi - lo + 1
+        # id: i\n  data: <max(B, digits+1) bytes>\n\n
+        total += n * (4 + digits + 1 + 6 + max(size, digits + 1) + 2)
+    return total
+
+
+def parse_duration(text):
+    m = re.match(r"([\d.]+)(us|ms|s)$", text)
+    if not m:
+        return None
+    return float(m.group(1)) * {"us": 1e-6, "ms": 1e-3, "s": 1.0}[m.group(2)]
+
+
+def run_h2load(h2load, port, h1, clients, streams, count, size, timeout):
+    url = "http://127.0.0.1:%d/stream?count=%d&size=%d" % (port, count, size)
+    cmd = [h2load] + (["--h1"] if h1 else []) + ["-c", str(clients), "-n", str(streams)]
+    if not h1:
+        cmd += ["-m", str(streams // clients)]
+    cmd.append(url)
+    try:
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return {"ok": False, "error": "h2load did not end in time"}
+    out = p.stdout
+    fin = re.search(r"finished in ([\d.]+(?:us|ms|s)),", out)
+    req = re.search(r"requests: (\d+) total, \d+ started, (\d+) done, (\d+) succeeded", out)
+    data = re.search(r"traffic: .*?, ([\d.]+\w*) \((\d+)\) data", out)
+    proto = re.search(r"Application protocol: (\S+)", out)
+    if not (fin and req and data):
+        return {"ok": False, "error": ("h2load exit %d: %s" % (p.returncode, (out + p.stderr).strip()[-300:]))}
+    secs = parse_duration(fin.group(1))
+    succeeded = int(req.group(3))
+    got = int(data.group(2))
+    want = streams * stream_bytes(count, size)
+    events = streams * count
+    r = {
+        "seconds": secs,
+        "events": events,
+        "events_per_s": events / secs if secs else 0,
+        "mb_per_s": got / secs * 1e-6 if secs else 0,
+        "bytes": got,
+        "expected_bytes": want,
+        "protocol": proto.group(1) if proto else "?",
+        "ok": succeeded == streams and got == want and p.returncode == 0,
+    }
+    if succeeded != streams:
+        r["error"] = "%d of %d requests succeeded" % (succeeded, streams)
+    elif got != want:
+        r["error"] = "%d payload bytes, expected %d" % (got, want)
+    return r
+
+
+def median_run(reps, fn, key="events_per_s"):
+    """Runs fn reps times; the run with the median `key` (all must pass)."""
+    runs = []
+    for _ in range(reps):
+        r = fn()
+        if not r.get("ok"):
+            return r
+        runs.append(r)
+    runs.sort(key=lambda r: r[key])
+    best = dict(runs[len(runs) // 2])
+    if reps > 1:
+        best["spread"] = "%s..%s" % (kilo(runs[0][key]), kilo(runs[-1][key]))
+    return best
+
+
+def kilo(v):
+    """1 630 k style: thousands, digits grouped by thin spaces as in README."""
+    k = v / 1000.0
+    if k >= 100:
+        return "{:,.0f} k".format(k).replace(",", " ")
+    return "%.1f k" % k
+
+
+def grouped(n):
+    return "{:,}".format(n)
+
+
+# --------------------------------------------------------------------- matrix
+
+FULL = {
+    "reps": 3,
+    "stream_small": 500_000,
+    "stream_large": 100_000,
+    "concurrent": 20_000,
+    "fan": [(1_000, 500, 0), (1_000, 100, 20_000), (10_000, 50, 0), (10_000, 20, 200_000)],
+    "idle": 10_000,
+    "h2_one": 200_000,
+    "h2_many": 5_000,
+    "seconds": 60,
+}
+
+SMOKE = {
+    "reps": 1,
+    "stream_small": 5_000,
+    "stream_large": 500,
+    "concurrent": 200,
+    "fan": [(100, 20, 0), (100, 10, 10_000)],
+    "idle": 200,
+    "h2_one": 2_000,
+    "h2_many": 100,
+    "seconds": 20,
+}
+
+
+def main(argv):
+    smoke = "--smoke" in argv
+    argv = [a for a in argv if a != "--smoke"]
+    h2load = shutil.which("h2load")
+    if "--h2load" in argv:
+        i = argv.index("--h2load")
+        h2load = argv[i + 1] if i + 1 < len(argv) else None
+        del argv[i:i + 2]
+    if len(argv) not in (1, 2) or argv[0].startswith("-"):
+        print(__doc__, file=sys.stderr)
+        return 2
+    server_path = os.path.abspath(argv[0])
+    if len(argv) == 2:
+        sse_load = os.path.abspath(argv[1])
+    else:
+        build = os.path.dirname(os.path.dirname(server_path))
+        sse_load = os.path.join(build, "tests", "bench", "sse_load")
+    for p in (server_path, sse_load):
+        if not os.access(p, os.X_OK):
+            print("run_matrix.py: %s is not an executable" % p, file=sys.stderr)
+            return 2
+    cfg = SMOKE if smoke else FULL
+    nofile = raise_nofile()
+    if nofile < cfg["idle"] + 64:
+        print("run_matrix.py: RLIMIT_NOFILE is %d, %d are needed: raise the hard limit" % (nofile, cfg["idle"] + 64),
+              file=sys.stderr)
+        return 1
+
+    secs = cfg["seconds"]
+    rows = []  # (measurement, client, protocol, load, result, MB/s, p50, p99, check, ok)
+    notes = []
+    started = time.monotonic()
+
+    def add(measurement, client, protocol, load, r, result, mbps="", p50="", p99="", check="ok"):
+        ok = bool(r.get("ok"))
+        if not ok:
+            check = "FAILED: " + r.get("error", "?")
+        rows.append((measurement, client, protocol, load, result if ok or result else "-", mbps, p50, p99, check, ok))
+        log("  %s | %s | %s | %s | %s" % (measurement, load, result, mbps, check))
+
+    # ---- throughput: one stream, 50 streams, h2load (one server)
+    log("throughput (reference_server --threads 1) ...")
+    srv = Server(server_path)
+    try:
+        reps = cfg["reps"]
+        for size, count in ((64, cfg["stream_small"]), (4096, cfg["stream_large"])):
+            r = median_run(reps, lambda: run_load(sse_load, srv.port, "stream", ["--count", count, "--size", size], secs))
+            add("one stream, size=%d" % size, "sse_load", "HTTP/1.1", "%s events" % grouped(count), r,
+                "%s events/s" % kilo(r.get("events_per_s", 0)), "%.1f" % r.get("mb_per_s", 0),
+                check="%s events%s" % (grouped(r.get("events", 0)), ", runs " + r["spread"] if "spread" in r else ""))
+        count = cfg["concurrent"]
+        r = median_run(reps, lambda: run_load(sse_load, srv.port, "concurrent",
+                                              ["--conns", 50, "--count", count, "--size", 64], secs))
+        add("50 streams at once, size=64", "sse_load", "HTTP/1.1", "50 x %s events" % grouped(count), r,
+            "%s events/s" % kilo(r.get("events_per_s", 0)), "%.1f" % r.get("mb_per_s", 0),
+            check="%s events%s" % (grouped(r.get("events", 0)), ", runs " + r["spread"] if "spread" in r else ""))
+
+        if h2load:
+            one, many = cfg["h2_one"], cfg["h2_many"]
+            for h1, clients, streams, count, label in (
+                (False, 1, 1, one, "1 stream"),
+                (False, 1, 100, many, "100 streams on 1 connection"),
+                (True, 1, 1, one, "1 connection"),
+                (True, 100, 100, many, "100 connections"),
+            ):
+                r = median_run(reps, lambda: run_h2load(h2load, srv.port, h1, clients, streams, count, 64, secs + 30))
+                proto = "HTTP/1.1" if h1 else "HTTP/2 (%s)" % r.get("protocol", "h2c")
+                add("h2load, %s, size=64" % label, "h2load", proto,
+                    "%s x %s events" % (streams, grouped(count)) if streams > 1 else "%s events" % grouped(count), r,
+                    "%s events/s" % kilo(r.get("events_per_s", 0)), "%.1f" % r.get("mb_per_s", 0),
+                    check="%s B payload%s" % (grouped(r.get("bytes", 0)),
+                                              ", runs " + r["spread"] if "spread" in r else ""))
+        else:
+            notes.append("h2load not found: the HTTP/2 rows are skipped")
+    finally:
+        notes += ["throughput server: " + n for n in srv.stop()]
+
+    # ---- fan-out (a server of its own)
+    log("fan-out (reference_server --threads 1) ...")
+    srv = Server(server_path)
+    try:
+        for subs, events, interval in cfg["fan"]:
+            r = run_load(sse_load, srv.port, "fanout",
+                         ["--subs", subs, "--events", events, "--interval-us", interval, "--size", 64], secs)
+            if interval:
+                what = "fan-out, paced"
+                load = "%s subs x %d events, 1 per %g ms (%s deliveries/s offered)" % (
+                    grouped(subs), events, interval / 1000, kilo(subs * 1e6 / interval))
+            else:
+                what = "fan-out, burst"
+                load = "%s subs x %d events, 16 publishes in flight" % (grouped(subs), events)
+            check = "%s of %s delivered, %d missing, %d out of order" % (
+                grouped(r.get("deliveries", 0)), grouped(r.get("expected", 0)), r.get("missing", 0),
+                r.get("out_of_order", 0))
+            add(what + ", 64 B events", "sse_load", "HTTP/1.1", load, r,
+                "%s deliveries/s" % kilo(r.get("deliveries_per_s", 0)), "",
+                "%.1f ms" % r.get("p50_ms", 0), "%.1f ms" % r.get("p99_ms", 0), check)
+    finally:
+        notes += ["fan-out server: " + n for n in srv.stop()]
+
+    # ---- memory per idle stream (a fresh server: nothing else in its heap)
+    log("idle streams (fresh reference_server) ...")
+    srv = Server(server_path)
+    try:
+        n = cfg["idle"]
+        r = run_load(sse_load, srv.port, "idle", ["--conns", n, "--server-pid", srv.pid], secs)
+        add("idle streams (GET /idle)", "sse_load", "HTTP/1.1", "%s connections" % grouped(n), r,
+            "%.2f KiB per stream" % r.get("kib_per_conn", 0), "", "", "",
+            "VmRSS %s -> %s KiB; /stats open_streams %s, %s after close" % (
+                grouped(r.get("rss_before_kib", 0)), grouped(r.get("rss_after_kib", 0)), r.get("open_streams", "?"),
+                r.get("open_streams_after_close", "?")))
+    finally:
+        notes += ["idle server: " + n for n in srv.stop()]
+
+    # ---- the table
+    elapsed = time.monotonic() - started
+    print("Machine: %s. reference_server --threads 1, loopback; %s; %.0f s in all." % (
+        machine(), "smoke run (tiny counts)" if smoke else "throughput rows: median of %d runs" % cfg["reps"],
+        elapsed))
+    print()
+    print("| measurement | client | protocol | load | result | MB/s | p50 | p99 | check |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for row in rows:
+        print("| " + " | ".join(str(c) for c in row[:9]) + " |")
+    if notes:
+        print()
+        for n in notes:
+            print("- " + n)
+    sys.stdout.flush()
+    failed = [r for r in rows if not r[9]]
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
