@@ -321,6 +321,9 @@ class Server:
             if status is None:
                 self.proc.kill()
                 self.proc.wait(5)
+        else:
+            # Stopped by the test, or died (a crash, a sanitizer's report).
+            check(self.proc.returncode == 0, f"the server ended with status 0 ({self.proc.returncode})")
 
 
 # ----------------------------------------------------------------------------
