@@ -263,6 +263,62 @@ std::pair<std::string, std::string> split_head(std::string const& out)
 
 } // namespace
 
+// The README's "One handler for HTTP/1.1 and HTTP/2", as it is written there.
+namespace readme {
+
+xp::coro<sse::message> hello(net::any_io_executor ex)
+{
+    net::steady_timer timer(ex);
+    for (int i = 0; i < 3; ++i) {
+        co_yield sse::message{}.data("Hello, world!");
+        timer.expires_after(std::chrono::milliseconds(10));
+        co_await timer.async_wait(xp::use_coro);
+    }
+}
+
+// One handler: an ordinary Beast response, or an event stream.
+sse::response handle(http::request<http::string_body>&& req, net::any_io_executor ex)
+{
+    if (req.target() == "/events")
+        return sse::stream_response{req, hello(ex)};
+    return sse::make_response(req, http::status::not_found, "not found\n");
+}
+
+// One plain TCP port for HTTP/1.1 and h2c: the first bytes tell.
+net::awaitable<void> session(tcp::socket socket)
+{
+    beast::tcp_stream stream(std::move(socket));
+    beast::flat_buffer buffer;
+    auto handler = [ex = stream.get_executor()](http::request<http::string_body>&& req) {
+        return handle(std::move(req), ex);
+    };
+    bool const h2 = co_await sse::http2::async_detect_preface(stream, buffer, net::use_awaitable);
+    if (h2)
+        co_await sse::http2::async_serve(stream, buffer, handler, net::use_awaitable);
+    else
+        co_await sse::http1::async_serve(stream, buffer, handler, net::use_awaitable);
+}
+
+} // namespace readme
+
+TEST_CASE("http2: the README's server", "[http2][doc]")
+{
+    server srv([](tcp::socket socket) -> net::awaitable<void> {
+        try {
+            co_await readme::session(std::move(socket));
+        } catch (std::exception const&) {
+        }
+    });
+    auto const url = "http://127.0.0.1:" + std::to_string(srv.port());
+    for (auto const* flag : {"--http2-prior-knowledge", "--http1.1"}) {
+        INFO(flag);
+        auto const events = sse::parse_events(sh(std::string("curl -sS --max-time 20 ") + flag + " " + url + "/events"));
+        REQUIRE(events.size() == 3);
+        CHECK(events[0].data == "Hello, world!");
+        CHECK(sh(std::string("curl -sS --max-time 20 -o /dev/null -w '%{http_code}' ") + flag + " " + url + "/x") == "404");
+    }
+}
+
 TEST_CASE("http2: preface detection", "[http2]")
 {
     using sse::http2::is_preface;
