@@ -45,9 +45,11 @@ struct server_options {
     */
     std::chrono::milliseconds request_timeout{std::chrono::seconds(30)};
 
-    /** HTTP/2: a write on the connection that takes longer than this closes
-        the connection (the peer stopped reading). Zero turns it off.
-        Default: 30 s.
+    /** A write on the connection that takes longer than this closes the
+        connection (the peer stopped reading): every HTTP/2 write, and over
+        HTTP/1.1 the writing of an ordinary response or a refusal (an event
+        stream has its own `stream_options::send_timeout`). Zero turns it
+        off. Default: 30 s.
     */
     std::chrono::milliseconds write_timeout{std::chrono::seconds(30)};
 

@@ -64,9 +64,12 @@ struct resume_handler {
 
     Each `async_next` resumes the coroutine until its next `co_yield`; the
     coroutine returning finishes the source. Cancelling `async_next` cancels
-    what the coroutine awaits (with `use_coro` that throws
-    `operation_aborted` inside it), and destroying the source destroys the
-    coroutine frame with every RAII object in it.
+    what the coroutine awaits: with Asio 1.81's `use_coro` the cancelled
+    wait returns (it does not throw) and the coroutine runs on to its next
+    `co_yield`, so a producer that loops should not rely on an exception to
+    stop. Destroying the source destroys the coroutine frame with every
+    RAII object in it; Asio does that on a turn of the coroutine's
+    executor, just after.
 
     An exception escaping the coroutine ends the source with
     `error::source_failed`; `exception()` returns it.
