@@ -16,6 +16,7 @@ garbage, flood resets, watch the order of END_STREAM and GOAWAY.
     h2_client.py flood PORT N        open and reset N streams, fast
     h2_client.py provoke PORT N      make the server reset N streams (MadeYouReset)
     h2_client.py hold PORT PATH      one stream, held until the server ends it
+    h2_client.py goaway PORT         two streams, then a GOAWAY from the client
 
 Each prints one JSON object on stdout. Times are CLOCK_MONOTONIC in
 nanoseconds, the clock std::chrono::steady_clock reads on Linux.
@@ -207,6 +208,17 @@ def cmd_provoke(port, n):
     }))
 
 
+def cmd_goaway(port):
+    c = Client(port)
+    ids = [c.request("/forever?tag=" + t) for t in ("x", "y")]
+    c.pump(10, lambda: all(len(c.data[i]) > 0 for i in ids))
+    c.conn.close_connection()
+    c.flush()
+    sent_at = now_ns()
+    c.pump(10, lambda: c.closed)
+    print(json.dumps({"goaway_at": sent_at, "closed": c.closed}))
+
+
 def cmd_hold(port, path):
     c = Client(port)
     sid = c.request(path)
@@ -234,6 +246,8 @@ def main():
         cmd_flood(port, int(sys.argv[3]))
     elif cmd == "provoke":
         cmd_provoke(port, int(sys.argv[3]))
+    elif cmd == "goaway":
+        cmd_goaway(port)
     elif cmd == "hold":
         cmd_hold(port, sys.argv[3])
     else:

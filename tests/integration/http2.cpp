@@ -464,6 +464,21 @@ TEST_CASE("http2: a reset ends that stream's producer, and only that one", "[htt
         CHECK(ec == sse::error::peer_gone);
 }
 
+TEST_CASE("http2: a GOAWAY from the peer ends every stream on the connection", "[http2][reset]")
+{
+    app a;
+    server srv(plain_session(a));
+    auto const out = json::parse(h2_client("goaway " + std::to_string(srv.port())));
+    CHECK(out["closed"] == true); // the server closed the connection
+    REQUIRE(a.wait([&] { return a.destroyed_at.size() == 2 && a.live == 0 && a.connection_ends.size() == 1; }));
+    std::lock_guard lock(a.m);
+    for (auto const& [tag, at] : a.destroyed_at)
+        CHECK(at >= out["goaway_at"].get<std::int64_t>());
+    for (auto const& [tag, ec] : a.stream_ends)
+        CHECK(ec == sse::error::peer_gone);
+    CHECK(!a.connection_ends[0]);
+}
+
 TEST_CASE("http2: a peer that grants no window", "[http2][flow]")
 {
     app a;

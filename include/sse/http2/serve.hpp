@@ -48,8 +48,8 @@ namespace sse::http2 {
 
     A stream the peer resets (RST_STREAM) ends at once: its source is
     cancelled and destroyed, the others go on, and its `on_end` function
-    sees `error::peer_gone`. When the connection ends, every stream on it
-    ends the same way.
+    sees `error::peer_gone`. When the connection ends, or the peer sends a
+    GOAWAY (it is leaving), every stream on it ends the same way.
 
     @par Limits
     The `server_options`: concurrent streams (SETTINGS_MAX_CONCURRENT_STREAMS),

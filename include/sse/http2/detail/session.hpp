@@ -103,6 +103,9 @@ public:
     // Why the connection ended, if it was the peer's doing.
     error_code result() const noexcept { return result_; }
 
+    // The peer sent a GOAWAY: it is leaving.
+    bool peer_goaway() const noexcept { return peer_goaway_; }
+
     // Wakes a deferred stream body: it has bytes again.
     void resume(std::int32_t id) { nghttp2_session_resume_data(session_, id); }
 
@@ -179,6 +182,7 @@ private:
     error_code result_;
     bool shutting_down_ = false;
     bool goaway_sent_ = false;
+    bool peer_goaway_ = false;
 };
 
 } // namespace sse::http2::detail

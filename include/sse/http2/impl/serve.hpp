@@ -750,6 +750,12 @@ private:
             if (!receive(read_buffer_.get(), n))
                 read_done_ = true;
             dispatch_ready();
+            if (peer_goaway() && !read_done_) {
+                // The peer is leaving: its event streams would never be
+                // read. They end as if it had closed the connection.
+                read_done_ = true;
+                terminate(NGHTTP2_NO_ERROR, {});
+            }
         }
         run();
     }

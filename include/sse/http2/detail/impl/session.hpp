@@ -323,6 +323,7 @@ inline int session::on_frame_recv(nghttp2_session*, nghttp2_frame const* frame, 
         }
         break;
     case NGHTTP2_RST_STREAM: self.spend_budget(); break;
+    case NGHTTP2_GOAWAY: self.peer_goaway_ = true; break;
     case NGHTTP2_WINDOW_UPDATE:
         // Window dribbling (CVE-2019-9511): tiny increments make the
         // server send tiny frames. Legitimate peers grant in large steps.
