@@ -15,17 +15,22 @@ if(PkgConfig_FOUND)
 endif()
 
 if(TARGET PkgConfig::SSE_NGHTTP2)
-    include(CheckSymbolExists)
-    include(CMakePushCheckState)
-    cmake_push_check_state(RESET)
-    set(CMAKE_REQUIRED_INCLUDES ${SSE_NGHTTP2_INCLUDE_DIRS})
-    set(CMAKE_REQUIRED_LIBRARIES PkgConfig::SSE_NGHTTP2)
-    set(CMAKE_REQUIRED_QUIET ON)
-    check_symbol_exists(nghttp2_option_set_stream_reset_rate_limit nghttp2/nghttp2.h
-        SSE_NGHTTP2_HAS_STREAM_RESET_RATE_LIMIT)
-    check_symbol_exists(nghttp2_option_set_max_continuations nghttp2/nghttp2.h
-        SSE_NGHTTP2_HAS_MAX_CONTINUATIONS)
-    cmake_pop_check_state()
+    # The checks compile a test program: they need a language, which a
+    # project that only looks for packages may not have enabled.
+    get_property(sse_languages GLOBAL PROPERTY ENABLED_LANGUAGES)
+    if("CXX" IN_LIST sse_languages)
+        include(CheckCXXSymbolExists)
+        include(CMakePushCheckState)
+        cmake_push_check_state(RESET)
+        set(CMAKE_REQUIRED_INCLUDES ${SSE_NGHTTP2_INCLUDE_DIRS})
+        set(CMAKE_REQUIRED_LIBRARIES PkgConfig::SSE_NGHTTP2)
+        set(CMAKE_REQUIRED_QUIET ON)
+        check_cxx_symbol_exists(nghttp2_option_set_stream_reset_rate_limit nghttp2/nghttp2.h
+            SSE_NGHTTP2_HAS_STREAM_RESET_RATE_LIMIT)
+        check_cxx_symbol_exists(nghttp2_option_set_max_continuations nghttp2/nghttp2.h
+            SSE_NGHTTP2_HAS_MAX_CONTINUATIONS)
+        cmake_pop_check_state()
+    endif()
 
     add_library(sse_http2 INTERFACE IMPORTED GLOBAL)
     target_link_libraries(sse_http2 INTERFACE sse::sse PkgConfig::SSE_NGHTTP2)
