@@ -824,11 +824,18 @@ private:
         stream.socket().shutdown(tcp::socket::shutdown_send, ec);
         if (co_await stopped())
             co_return;
+        co_await drain(stream);
+    }
+
+    // A coroutine of its own, so that its buffer is not part of every
+    // connection's frame while the connection is served.
+    static net::awaitable<void> drain(beast::tcp_stream& stream)
+    {
         stream.expires_after(1s);
         char discard[4096];
         for (;;) {
-            auto [rec, n] = co_await stream.async_read_some(net::buffer(discard), net::as_tuple(net::use_awaitable));
-            if (rec)
+            auto [ec, n] = co_await stream.async_read_some(net::buffer(discard), net::as_tuple(net::use_awaitable));
+            if (ec)
                 break;
         }
     }
