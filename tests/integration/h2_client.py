@@ -118,8 +118,8 @@ def cmd_reset(port):
     ids = [c.request("/forever?tag=" + t) for t in ("a", "b", "c")]
     c.pump(10, lambda: all(len(c.data[i]) > 0 for i in ids))
     c.conn.reset_stream(ids[0], error_code=h2.errors.ErrorCodes.CANCEL)
+    reset_at = now_ns()  # before the bytes leave: the server may act at once
     c.flush()
-    reset_at = now_ns()
     before = {i: len(c.data[i]) for i in ids}
     c.pump(1.0)
     after = {i: len(c.data[i]) - before[i] for i in ids}
@@ -213,8 +213,8 @@ def cmd_goaway(port):
     ids = [c.request("/forever?tag=" + t) for t in ("x", "y")]
     c.pump(10, lambda: all(len(c.data[i]) > 0 for i in ids))
     c.conn.close_connection()
+    sent_at = now_ns()  # before the bytes leave: the server may act at once
     c.flush()
-    sent_at = now_ns()
     c.pump(10, lambda: c.closed)
     print(json.dumps({"goaway_at": sent_at, "closed": c.closed}))
 

@@ -299,6 +299,7 @@ inline int session::on_data_chunk(nghttp2_session*, std::uint8_t, std::int32_t i
             s->request.body().shrink_to_fit();
             // Answer at once, then ask the peer to stop sending (RFC 9113, 8.1).
             s->reset_after_answer = true;
+            self.spend_budget();
             self.answer_error(*s, 413);
         }
         return 0;
