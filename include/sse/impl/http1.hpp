@@ -8,6 +8,8 @@
 #ifndef SSE_IMPL_HTTP1_HPP
 #define SSE_IMPL_HTTP1_HPP
 
+#include <sse/detail/counted_ref.hpp>
+
 #include <boost/asio/append.hpp>
 #include <boost/asio/associated_cancellation_slot.hpp>
 #include <boost/asio/associated_executor.hpp>
@@ -449,26 +451,16 @@ private:
         }
     }
 
-    // Owns the op jointly with every pending sub-operation's handler, so
-    // that handlers destroyed without being invoked (an io_context shut
-    // down mid-session) free it too.
-    struct ref {
-        serve_op* p;
+    // Owned jointly by every pending sub-operation's handler.
+    using ref = counted_ref<serve_op>;
+    friend ref;
 
-        explicit ref(serve_op* op) noexcept : p(op) { ++p->refs_; }
-        ref(ref&& other) noexcept : p(std::exchange(other.p, nullptr)) {}
-        ref(ref const& other) noexcept : p(other.p)
-        {
-            if (p)
-                ++p->refs_;
-        }
-        ref& operator=(ref const&) = delete;
-        ~ref()
-        {
-            if (p && --p->refs_ == 0)
-                delete p;
-        }
-    };
+    void add_ref() noexcept { ++refs_; }
+    void release_ref() noexcept
+    {
+        if (--refs_ == 0)
+            delete this;
+    }
 
     struct handler_base {
         ref self;

@@ -8,6 +8,7 @@
 #ifndef SSE_IMPL_STREAM_RESPONSE_HPP
 #define SSE_IMPL_STREAM_RESPONSE_HPP
 
+#include <sse/detail/counted_ref.hpp>
 #include <sse/detail/pump.hpp>
 
 #include <boost/asio/append.hpp>
@@ -359,26 +360,16 @@ private:
         run();
     }
 
-    // Owns the op jointly with every pending sub-operation's handler, so
-    // that handlers destroyed without being invoked (an io_context shut down
-    // with the stream open) free it too.
-    struct ref {
-        stream_op* p;
+    // Owned jointly by every pending sub-operation's handler.
+    using ref = counted_ref<stream_op>;
+    friend ref;
 
-        explicit ref(stream_op* op) noexcept : p(op) { ++p->refs_; }
-        ref(ref&& other) noexcept : p(std::exchange(other.p, nullptr)) {}
-        ref(ref const& other) noexcept : p(other.p)
-        {
-            if (p)
-                ++p->refs_;
-        }
-        ref& operator=(ref const&) = delete;
-        ~ref()
-        {
-            if (p && --p->refs_ == 0)
-                delete p;
-        }
-    };
+    void add_ref() noexcept { ++refs_; }
+    void release_ref() noexcept
+    {
+        if (--refs_ == 0)
+            delete this;
+    }
 
     // The handlers of the sub-operations: one pointer each, which answers
     // for the stream's executor and the sub-operation's cancellation slot,

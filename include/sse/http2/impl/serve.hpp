@@ -8,6 +8,7 @@
 #ifndef SSE_HTTP2_IMPL_SERVE_HPP
 #define SSE_HTTP2_IMPL_SERVE_HPP
 
+#include <sse/detail/counted_ref.hpp>
 #include <sse/detail/pump.hpp>
 #include <sse/http2/detail/session.hpp>
 
@@ -258,7 +259,7 @@ public:
         // Not inside nghttp2's callback: the source is torn down on a turn
         // of its own.
         net::post(timer_.get_executor(), [self = ref(this)] { self.p->run(); });
-        release();
+        release_ref(); // the session's
     }
 
     void shutdown() override
@@ -412,29 +413,17 @@ private:
         run();
     }
 
-    void release()
+    // Owned jointly by the session (until the stream closes) and by every
+    // pending sub-operation's handler.
+    using ref = sse::detail::counted_ref<stream_body>;
+    friend ref;
+
+    void add_ref() noexcept { ++refs_; }
+    void release_ref() noexcept
     {
         if (--refs_ == 0)
             delete this;
     }
-
-    struct ref {
-        stream_body* p;
-
-        explicit ref(stream_body* b) noexcept : p(b) { ++p->refs_; }
-        ref(ref&& other) noexcept : p(std::exchange(other.p, nullptr)) {}
-        ref(ref const& other) noexcept : p(other.p)
-        {
-            if (p)
-                ++p->refs_;
-        }
-        ref& operator=(ref const&) = delete;
-        ~ref()
-        {
-            if (p)
-                p->release();
-        }
-    };
 
     struct next_handler {
         ref self;
@@ -805,25 +794,17 @@ private:
         run();
     }
 
-    // Owns the operation jointly with every pending sub-operation and every
-    // stream still running.
-    struct ref {
-        serve_op* p;
+    // Owned jointly by every pending sub-operation and every stream still
+    // running.
+    using ref = sse::detail::counted_ref<serve_op>;
+    friend ref;
 
-        explicit ref(serve_op* op) noexcept : p(op) { ++p->refs_; }
-        ref(ref&& other) noexcept : p(std::exchange(other.p, nullptr)) {}
-        ref(ref const& other) noexcept : p(other.p)
-        {
-            if (p)
-                ++p->refs_;
-        }
-        ref& operator=(ref const&) = delete;
-        ~ref()
-        {
-            if (p && --p->refs_ == 0 && p->streams_ == 0)
-                delete p;
-        }
-    };
+    void add_ref() noexcept { ++refs_; }
+    void release_ref() noexcept
+    {
+        if (--refs_ == 0 && streams_ == 0)
+            delete this;
+    }
 
     struct handler_base {
         ref self;
