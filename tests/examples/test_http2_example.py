@@ -73,9 +73,17 @@ def main():
             check(sum(int(c) for _, c in versions) == 1, "on one connection")
 
             # SIGTERM with an HTTP/2 stream open.
-            stream = subprocess.Popen([curl, "-sk", "--http2", "--max-time", "10", base + "/clock?n=7"],
+            stream = subprocess.Popen([curl, "-skN", "--http2", "--max-time", "10", base + "/clock?n=7"],
                                       stdout=subprocess.PIPE)
-            time.sleep(1.5)
+            first = b""  # the stream is open once its first event has arrived
+            deadline = time.monotonic() + 10
+            while b"\n\n" not in first and time.monotonic() < deadline:
+                ready, _, _ = select.select([stream.stdout], [], [], max(0.0, deadline - time.monotonic()))
+                chunk = os.read(stream.stdout.fileno(), 65536) if ready else b""
+                if not chunk:
+                    break
+                first += chunk
+            check(b"data: stream 7: " in first, "a stream is open before SIGTERM")
             start = time.monotonic()
             proc.send_signal(signal.SIGTERM)
             try:
@@ -83,7 +91,7 @@ def main():
             except subprocess.TimeoutExpired:
                 status = None
             check(status == 0, f"SIGTERM: exit {status} after {time.monotonic() - start:.2f} s (want 0 within 3 s)")
-            body = stream.communicate(timeout=10)[0].decode()
+            body = (first + stream.communicate(timeout=10)[0]).decode()
             check(stream.returncode == 0, f"the open stream ended cleanly (curl exit {stream.returncode})")
             check(body.endswith("\n\n") and "data: stream 7: " in body, "its body is whole")
         finally:

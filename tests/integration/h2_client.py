@@ -223,7 +223,7 @@ def cmd_hold(port, path):
     c = Client(port)
     sid = c.request(path)
     c.pump(10, lambda: len(c.data[sid]) > 0)
-    print("streaming", file=sys.stderr, flush=True)
+    print("streaming", flush=True)  # the stream is open: the test may stop the server
     c.pump(20, lambda: c.closed)
     print(json.dumps({
         "order": c.order,
