@@ -54,7 +54,6 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/ssl/ssl_stream.hpp>
 
 #include <chrono>
 #include <ctime>
@@ -128,7 +127,7 @@ sse::response handle(http::request<http::string_body>&& req, net::any_io_executo
 // A TLS connection: the handshake, then the protocol ALPN chose.
 net::awaitable<void> session(tcp::socket socket, ssl::context& ctx)
 {
-    beast::ssl_stream<beast::tcp_stream> stream(beast::tcp_stream(std::move(socket)), ctx);
+    ssl::stream<beast::tcp_stream> stream(beast::tcp_stream(std::move(socket)), ctx);
     beast::get_lowest_layer(stream).expires_after(10s);
     auto [ec] = co_await stream.async_handshake(ssl::stream_base::server, net::as_tuple(net::use_awaitable));
     if (ec)

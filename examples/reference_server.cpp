@@ -99,7 +99,7 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/string_body.hpp>
-#include <boost/beast/ssl/ssl_stream.hpp>
+#include <boost/asio/ssl/stream.hpp>
 
 #include <algorithm>
 #include <atomic>
@@ -842,7 +842,7 @@ private:
 
     net::awaitable<void> serve_tls(beast::tcp_stream stream, connection& conn)
     {
-        beast::ssl_stream<beast::tcp_stream> tls(std::move(stream), *tls_);
+        ssl::stream<beast::tcp_stream> tls(std::move(stream), *tls_);
         conn.socket = &tls.next_layer().socket();
         beast::flat_buffer buffer;
         tls.next_layer().expires_after(10s);

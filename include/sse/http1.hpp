@@ -93,7 +93,7 @@ concept request_handler = std::invocable<H&, request&&> && handler_result<std::i
     (`stream_options`).
 
     @param stream The stream: `beast::tcp_stream`,
-    `ssl_stream<beast::tcp_stream>`, `tcp::socket` or any other
+    `net::ssl::stream<beast::tcp_stream>`, `tcp::socket` or any other
     AsyncReadStream and AsyncWriteStream. Its executor must serialize
     handlers (use a strand when the io_context runs on several threads);
     the request handler is called on it. It must remain valid until the

@@ -12,6 +12,9 @@
 #include <sse/message.hpp>
 #include <sse/serialized.hpp>
 
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+
 #include <concepts>
 #include <optional>
 #include <type_traits>
@@ -27,8 +30,16 @@ struct is_basic_message : std::false_type {};
 template <class Allocator>
 struct is_basic_message<basic_message<Allocator>> : std::true_type {};
 
+// What a library operation hands to async_next: a handler with an
+// executor and a cancellation slot.
 template <class Item>
 struct next_handler_archetype {
+    using executor_type = net::any_io_executor;
+    executor_type get_executor() const noexcept { return {}; }
+
+    using cancellation_slot_type = net::cancellation_slot;
+    cancellation_slot_type get_cancellation_slot() const noexcept { return {}; }
+
     void operator()(error_code, std::optional<Item>) {}
 };
 
@@ -57,6 +68,23 @@ concept stream_item = detail::is_basic_message<T>::value || std::same_as<T, seri
         `net::error::operation_aborted`. `stream_response` cancels this way
         when the peer goes away, then destroys the source: a source's
         destructor is where a producer is torn down.
+
+    @par What the author of a source may rely on
+    Every handler this library passes to `async_next` (from
+    `async_write`, `http1::async_serve`, `http2::async_serve` and
+    `any_message_source`) has an associated executor that converts to
+    `net::any_io_executor` (the connection's executor or strand) and an
+    associated `net::cancellation_slot`; the library's call comes from
+    that executor, and the handler may be posted to it. A source that
+    owns an I/O object may fall back to that object's executor, as Asio's
+    own operations do. A source that has none (a broadcaster's
+    `subscription`, `range_source`, `any_message_source`) needs the
+    handler's, and refuses at compile time a handler that has no
+    associated executor, such as a plain lambda: give it one with
+    `net::bind_executor(ex, handler)`, or use a coroutine's token. This
+    rule is the same on every supported Boost version (Asio's own default
+    for such a handler moved from `system_executor` to `inline_executor`,
+    which cannot be posted to, in Boost 1.90).
 
     Adapters make these models of the concept, without wrapping by hand:
     `net::experimental::coro<Item>` (`<sse/sources/coro.hpp>`), a channel

@@ -24,7 +24,6 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/ssl/ssl_stream.hpp>
 
 #include "catch.hpp"
 #include "loopback.hpp"
@@ -390,7 +389,7 @@ TEST_CASE("http2: TLS, ALPN chooses h2 or http/1.1", "[http2][tls]")
     auto ctx = make_server_context(cert);
     sse::http2::enable_alpn(ctx);
     server srv([&](tcp::socket socket) -> net::awaitable<void> {
-        beast::ssl_stream<beast::tcp_stream> stream(beast::tcp_stream(std::move(socket)), ctx);
+        ssl::stream<beast::tcp_stream> stream(beast::tcp_stream(std::move(socket)), ctx);
         auto [hec] = co_await stream.async_handshake(ssl::stream_base::server, net::as_tuple(net::use_awaitable));
         if (hec)
             co_return;

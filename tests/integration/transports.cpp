@@ -22,7 +22,6 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
-#include <boost/beast/ssl/ssl_stream.hpp>
 
 #include "catch.hpp"
 #include "loopback.hpp"
@@ -169,13 +168,13 @@ TEST_CASE("transports: curl reads the stream", "[transports][curl]")
     }
 }
 
-TEST_CASE("transports: TLS through ssl_stream", "[transports][tls]")
+TEST_CASE("transports: TLS through net::ssl::stream", "[transports][tls]")
 {
     observed o;
     auto const cert = make_self_signed_certificate();
     auto ctx = make_server_context(cert);
     server srv([&](tcp::socket socket) -> net::awaitable<void> {
-        beast::ssl_stream<beast::tcp_stream> stream(beast::tcp_stream(std::move(socket)), ctx);
+        ssl::stream<beast::tcp_stream> stream(beast::tcp_stream(std::move(socket)), ctx);
         auto [hec] = co_await stream.async_handshake(ssl::stream_base::server, net::as_tuple(net::use_awaitable));
         if (hec)
             co_return;

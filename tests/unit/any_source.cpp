@@ -22,13 +22,18 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/system_executor.hpp>
 #include <boost/beast/http/string_body.hpp>
+#include <boost/version.hpp>
 
 #include "catch.hpp"
 
+#include <chrono>
+#include <future>
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace net = boost::asio;
@@ -231,6 +236,27 @@ TEST_CASE("any_message_source: sources of every kind, serialized", "[any_source]
         CHECK(!o.item); // closed: finished
     }
 
+    SECTION("a closed channel: what it buffered first (Boost 1.82 on)")
+    {
+        using channel = xp::channel<void(sse::error_code, sse::message)>;
+        auto ch = std::make_shared<channel>(ioc, 4);
+        sse::any_message_source src = ch;
+        CHECK(ch->try_send(sse::error_code(), sse::message{}.data("1")));
+        CHECK(ch->try_send(sse::error_code(), sse::message{}.data("2")));
+        ch->close();
+#if BOOST_VERSION >= 108200
+        for (char const* want : {"data: 1\n\n", "data: 2\n\n"}) {
+            auto o = next(ioc, src);
+            CHECK(!o.ec);
+            REQUIRE(o.item);
+            CHECK(o.item->view() == want);
+        }
+#endif
+        auto o = next(ioc, src); // Boost 1.81: close() dropped both
+        CHECK(!o.ec);
+        CHECK(!o.item);
+    }
+
     SECTION("a message_source of one's own")
     {
         bool destroyed = false;
@@ -268,6 +294,44 @@ TEST_CASE("any_message_source: completes on the handler's executor", "[any_sourc
     ioc.run();
     CHECK(called);
     CHECK(on_strand);
+}
+
+TEST_CASE("any_message_source: the handler rule, the same on every Boost version", "[any_source]")
+{
+    // A handler needs an associated executor (a plain lambda is refused at
+    // compile time: see tests/compile_fail/plain_lambda_*.cpp). One bound to
+    // net::system_executor runs on the system's thread pool, as asked.
+    net::io_context ioc;
+    sse::any_message_source src = std::vector{sse::message{}.data("s")};
+    struct result {
+        sse::error_code ec;
+        std::optional<sse::serialized> item;
+        std::thread::id thread;
+    };
+    std::promise<result> ran;
+    src.async_next(net::bind_executor(net::system_executor(), [&](sse::error_code ec, std::optional<sse::serialized> s) {
+        ran.set_value({ec, std::move(s), std::this_thread::get_id()});
+    }));
+    auto f = ran.get_future();
+    REQUIRE(f.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
+    auto const r = f.get();
+    CHECK(!r.ec);
+    CHECK((r.item && r.item->view() == "data: s\n\n"));
+    CHECK(r.thread != std::this_thread::get_id());
+
+    // A broadcaster subscription: an io_context's executor, bound.
+    sse::broadcaster b;
+    auto sub = b.subscribe("t");
+    b.publish("t", sse::message{}.data("live"));
+    std::optional<std::string> got;
+    sub.async_next(net::bind_executor(ioc, [&](sse::error_code ec, std::optional<sse::serialized> s) {
+        CHECK(!ec);
+        if (s)
+            got.emplace(s->view());
+    }));
+    CHECK(!got); // never inside async_next
+    ioc.run();
+    CHECK(got == "id: 1\ndata: live\n\n");
 }
 
 namespace {

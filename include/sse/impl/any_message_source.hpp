@@ -8,6 +8,8 @@
 #ifndef SSE_IMPL_ANY_MESSAGE_SOURCE_HPP
 #define SSE_IMPL_ANY_MESSAGE_SOURCE_HPP
 
+#include <sse/detail/handler_executor.hpp>
+
 #include <boost/asio/associated_allocator.hpp>
 #include <boost/asio/associated_cancellation_slot.hpp>
 #include <boost/asio/associated_executor.hpp>
@@ -124,12 +126,7 @@ struct any_next_initiation {
     void operator()(Handler&& handler) const
     {
         using handler_type = std::decay_t<Handler>;
-        using executor = net::associated_executor_t<handler_type>;
-        static_assert(
-            std::is_convertible_v<executor, net::any_io_executor>,
-            "any_message_source::async_next: the handler's associated executor must convert to net::any_io_executor"
-        );
-        net::any_io_executor ex = net::get_associated_executor(handler);
+        net::any_io_executor ex = detail::handler_executor(handler);
         if constexpr (std::is_same_v<net::associated_cancellation_slot_t<handler_type>, net::cancellation_slot>) {
             // The wrapped source gets the caller's own slot.
             net::cancellation_slot slot = net::get_associated_cancellation_slot(handler);

@@ -8,6 +8,8 @@
 #ifndef SSE_IMPL_BROADCASTER_HPP
 #define SSE_IMPL_BROADCASTER_HPP
 
+#include <sse/detail/handler_executor.hpp>
+
 #include <boost/asio/append.hpp>
 #include <boost/asio/associated_cancellation_slot.hpp>
 #include <boost/asio/associated_executor.hpp>
@@ -28,7 +30,7 @@ template <class Handler>
 next_handler_type make_poster(Handler handler)
 {
     return next_handler_type([h = std::move(handler)](error_code ec, std::optional<serialized> item) mutable {
-        auto ex = net::get_associated_executor(h);
+        auto ex = detail::handler_executor(h);
         net::post(ex, net::append(std::move(h), ec, std::move(item)));
     });
 }

@@ -101,9 +101,13 @@ public:
         handler is called from that completion.
 
         @par Executor
-        The wrapped source sees the handler's associated executor as a
-        `net::any_io_executor`: it must convert to one (every Asio I/O
-        executor, a strand of one and `net::system_executor` do).
+        The handler must have an associated executor that converts to
+        `net::any_io_executor` (every Asio I/O executor, a strand of one,
+        `net::system_executor`; a coroutine's token has one): the wrapped
+        source sees it as a `net::any_io_executor`, and may post the
+        completion to it. A handler without one, such as a plain lambda,
+        is refused at compile time, on every Boost version: bind one with
+        `net::bind_executor(ex, handler)`.
 
         @par Per-Operation Cancellation
         Whatever the wrapped source supports (every adapter of this library

@@ -29,6 +29,13 @@ namespace sse {
     `serialized`. Closing the channel finishes the source (after what was
     already sent); a value sent with an error code fails it with that error.
 
+    With Boost 1.81 only (Asio 1.26), `close()` discards what a buffered
+    channel still holds, so the last messages sent before it may never
+    arrive; from Boost 1.82 on they are received first. To end a stream
+    after its last message on every version, close an unbuffered channel
+    (capacity 0: each `async_send` completes once the message is taken),
+    or close only after the buffered messages were taken.
+
     The source shares the channel through a `std::shared_ptr`. When the
     source is destroyed, as `stream_response` does once the peer goes away,
     it closes the channel: the producer's next `async_send` fails with

@@ -9,9 +9,9 @@
 #define SSE_SOURCES_RANGE_HPP
 
 #include <sse/message_source.hpp>
+#include <sse/detail/handler_executor.hpp>
 
 #include <boost/asio/append.hpp>
-#include <boost/asio/associated_executor.hpp>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/post.hpp>
 
@@ -52,7 +52,7 @@ public:
             [this](auto handler) {
                 // The item is made when the posted function runs, so that it
                 // is not moved through every layer of the post.
-                auto ex = net::get_associated_executor(handler);
+                auto ex = detail::handler_executor(handler);
                 net::post(ex, [this, h = std::move(handler)]() mutable {
                     std::optional<value_type> item = this->next();
                     std::move(h)(error_code(), std::move(item));
