@@ -14,6 +14,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/bind_executor.hpp>
+#include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -361,6 +362,103 @@ TEST_CASE("broadcaster: cancelling a wait", "[broadcaster]")
     auto const ec = result.wait();
     REQUIRE(ec);
     CHECK(*ec == net::error::operation_aborted);
+}
+
+namespace {
+
+// One subscriber that waits and cancels its own wait, over and over, on its
+// own strand: the cancellation signal lives there, and only there may its
+// slot be installed, cleared or emitted.
+struct canceller : std::enable_shared_from_this<canceller> {
+    sse::subscription sub;
+    net::strand<net::io_context::executor_type> strand;
+    net::cancellation_signal signal;
+    int rounds;
+    int delivered = 0;
+    int aborted = 0;
+    latch_value<bool> done;
+
+    canceller(sse::subscription s, net::io_context& ioc, int n)
+        : sub(std::move(s))
+        , strand(net::make_strand(ioc))
+        , rounds(n)
+    {
+    }
+
+    void start()
+    {
+        net::dispatch(strand, [self = shared_from_this()] { self->round(); });
+    }
+
+    void round()
+    {
+        if (rounds-- == 0) {
+            done.set(true);
+            return;
+        }
+        auto self = shared_from_this();
+        sub.async_next(net::bind_cancellation_slot(
+            signal.slot(),
+            net::bind_executor(strand, [self](sse::error_code ec, std::optional<sse::serialized> s) {
+                if (ec == net::error::operation_aborted)
+                    ++self->aborted;
+                else if (!ec && s)
+                    ++self->delivered;
+                self->round();
+            })
+        ));
+        // The cancellation races with the publisher on the other threads.
+        net::post(strand, [self] { self->signal.emit(net::cancellation_type::terminal); });
+    }
+};
+
+} // namespace
+
+TEST_CASE("broadcaster: a wait cancelled on one thread while another publishes", "[broadcaster][threads]")
+{
+    // Each subscriber cancels its own wait on its strand while publishers on
+    // other threads deliver to it: the publisher must never touch the
+    // waiting operation's cancellation slot (a use-after-free once did).
+    sse::broadcaster_options o;
+    o.history_count = 16;
+    o.slow_policy = sse::slow_subscriber_policy::skip_to_newest;
+    sse::broadcaster hub(o);
+    runner r(2);
+    std::vector<std::shared_ptr<canceller>> subs;
+    for (int i = 0; i < 8; ++i)
+        subs.push_back(std::make_shared<canceller>(hub.subscribe("t"), r.ioc, 2000));
+    // Publishes in small bursts, so that the subscribers are mostly waiting.
+    std::atomic<bool> stop{false};
+    std::thread publisher([&] {
+        while (!stop) {
+            for (int i = 0; i < 4; ++i)
+                hub.publish("t", sse::message{}.data("x"));
+            std::this_thread::sleep_for(std::chrono::microseconds(20));
+        }
+    });
+    struct joiner {
+        std::atomic<bool>& stop;
+        std::thread& t;
+        ~joiner()
+        {
+            stop = true;
+            t.join();
+        }
+    } join_publisher{stop, publisher};
+    for (auto& s : subs)
+        s->start();
+    int delivered = 0;
+    int aborted = 0;
+    for (auto& s : subs) {
+        // Set on the strand after its last round: the counts are final.
+        REQUIRE(s->done.wait());
+        delivered += s->delivered;
+        aborted += s->aborted;
+    }
+    // Both outcomes happened, many times over.
+    CHECK(delivered + aborted == 8 * 2000);
+    CHECK(delivered > 0);
+    CHECK(aborted > 0);
 }
 
 TEST_CASE("broadcaster: order and completeness across threads", "[broadcaster][threads]")

@@ -24,14 +24,25 @@ namespace detail {
 // A waiting async_next handler, type-erased behind a function that posts
 // the real handler to its own executor: invoking it never runs the handler
 // inline (any_completion_executor offers no blocking.never to post with).
+//
+// The cancellation slot belongs to the handler's executor, like the
+// operation that owns its signal: it may be installed, cleared or emitted
+// only there. So the handler installed while waiting is cleared in the
+// posted function, never by the thread that completes the wait (a
+// publisher clearing it while the owner emits it freed the running
+// cancellation handler).
 using next_handler_type = net::any_completion_handler<void(error_code, std::optional<serialized>)>;
 
 template <class Handler>
-next_handler_type make_poster(Handler handler)
+next_handler_type make_poster(Handler handler, net::cancellation_slot slot)
 {
-    return next_handler_type([h = std::move(handler)](error_code ec, std::optional<serialized> item) mutable {
+    return next_handler_type([h = std::move(handler), slot](error_code ec, std::optional<serialized> item) mutable {
         auto ex = detail::handler_executor(h);
-        net::post(ex, net::append(std::move(h), ec, std::move(item)));
+        net::post(ex, [h = std::move(h), slot, ec, item = std::move(item)]() mutable {
+            if (slot.is_connected())
+                slot.clear();
+            std::move(h)(ec, std::move(item));
+        });
     });
 }
 
@@ -63,19 +74,12 @@ struct broadcast_subscriber {
     std::size_t bytes = 0;
     std::size_t index = 0; // in topic->subscribers
     std::optional<next_handler_type> waiting;
-    net::cancellation_slot waiting_slot;
     error_code failed;
 
-    // Completes the waiting handler (posted, never inline). From within the
-    // cancellation handler the slot is left alone: clearing it would
-    // destroy the handler that is running.
-    void complete(error_code ec, std::optional<serialized> item, bool clear_slot = true)
+    // Completes the waiting handler (posted, never inline).
+    void complete(error_code ec, std::optional<serialized> item)
     {
-        if (clear_slot && waiting_slot.is_connected())
-            waiting_slot.clear();
-        waiting_slot = {};
-        auto h = std::move(*waiting);
-        waiting.reset();
+        auto h = take_waiting();
         std::move(h)(ec, std::move(item));
     }
 
@@ -105,9 +109,6 @@ struct broadcast_subscriber {
     // is released.
     next_handler_type take_waiting()
     {
-        if (waiting_slot.is_connected())
-            waiting_slot.clear();
-        waiting_slot = {};
         auto h = std::move(*waiting);
         waiting.reset();
         return h;
@@ -233,7 +234,7 @@ auto subscription::async_next(CompletionToken&& token)
     return net::async_initiate<CompletionToken, void(error_code, std::optional<serialized>)>(
         [this](auto handler) {
             auto slot = net::get_associated_cancellation_slot(handler);
-            this->start(detail::make_poster(std::move(handler)), slot);
+            this->start(detail::make_poster(std::move(handler), slot), slot);
         },
         token
     );
@@ -249,11 +250,12 @@ inline void subscription::start(detail::next_handler_type handler, net::cancella
         return std::move(handler)(error_code(), sub_->pop());
     sub_->waiting.emplace(std::move(handler));
     if (slot.is_connected()) {
-        sub_->waiting_slot = slot;
+        // Runs on the waiting operation's executor. A wait a publisher
+        // already completed is no longer waiting: nothing to do.
         slot.assign([sub = sub_](net::cancellation_type) {
             std::lock_guard lock(sub->topic->mutex);
             if (sub->waiting)
-                sub->complete(net::error::operation_aborted, std::nullopt, false);
+                sub->complete(net::error::operation_aborted, std::nullopt);
         });
     }
 }
