@@ -53,6 +53,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/buffers_generator.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -198,7 +199,8 @@ time_events(net::any_io_executor ex, milliseconds interval, std::uint64_t next_i
 
 // Streams until the client leaves or the server stops; returns whether the
 // connection can carry another request.
-net::awaitable<bool> serve_events(beast::tcp_stream& stream, request const& req, milliseconds interval)
+net::awaitable<bool>
+serve_events(beast::tcp_stream& stream, beast::flat_buffer& buffer, request const& req, milliseconds interval)
 {
     // A reconnecting client says which event it saw last: carry on after it.
     std::uint64_t next_id = 1;
@@ -210,7 +212,12 @@ net::awaitable<bool> serve_events(beast::tcp_stream& stream, request const& req,
     }
     sse::stream_response res{req, time_events(stream.get_executor(), interval, next_id)};
     stream.expires_never(); // a stream lasts as long as the client wants it
-    co_await sse::async_write(stream, res, net::use_awaitable);
+    // The server's stop cancels this coroutine with terminal cancellation
+    // (what `||` sends), which would end the stream at once: while it runs,
+    // the write sees it as partial, and ends the stream cleanly.
+    co_await net::this_coro::reset_cancellation_state(net::enable_terminal_cancellation(), sse::end_cleanly);
+    co_await sse::async_write(stream, buffer, res, net::use_awaitable);
+    co_await net::this_coro::reset_cancellation_state();
     co_return res.keep_alive();
 }
 // [sse] end
@@ -227,7 +234,7 @@ net::awaitable<void> session(beast::tcp_stream stream, options o)
 
             // [sse] begin
             if (req.method() == http::verb::get && req.target() == "/events") {
-                if (!co_await serve_events(stream, req, o.interval))
+                if (!co_await serve_events(stream, buffer, req, o.interval))
                     break;
                 continue;
             }

@@ -41,6 +41,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -85,7 +86,13 @@ net::awaitable<void> session(beast::tcp_stream stream, milliseconds interval)
             if (req.method() == http::verb::get && req.target() == "/events") {
                 stream.expires_never(); // a stream lasts as long as the client wants it
                 sse::stream_response res{req, hello(stream.get_executor(), interval)};
-                co_await sse::async_write(stream, res, net::use_awaitable);
+                // The server's stop cancels this coroutine with terminal
+                // cancellation (what `||` sends), which would end the stream
+                // at once: while it runs, the write sees it as partial, and
+                // ends the stream cleanly.
+                co_await net::this_coro::reset_cancellation_state(net::enable_terminal_cancellation(), sse::end_cleanly);
+                co_await sse::async_write(stream, buffer, res, net::use_awaitable);
+                co_await net::this_coro::reset_cancellation_state();
                 if (!res.keep_alive())
                     break;
                 continue;

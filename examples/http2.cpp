@@ -50,6 +50,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/ssl.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -127,6 +128,9 @@ sse::response handle(http::request<http::string_body>&& req, net::any_io_executo
 // A TLS connection: the handshake, then the protocol ALPN chose.
 net::awaitable<void> session(tcp::socket socket, ssl::context& ctx)
 {
+    // The server's stop is a partial cancellation (streams end cleanly),
+    // which a coroutine lets through only when told.
+    co_await net::this_coro::reset_cancellation_state(net::enable_partial_cancellation());
     ssl::stream<beast::tcp_stream> stream(beast::tcp_stream(std::move(socket)), ctx);
     beast::get_lowest_layer(stream).expires_after(10s);
     auto [ec] = co_await stream.async_handshake(ssl::stream_base::server, net::as_tuple(net::use_awaitable));
@@ -197,7 +201,7 @@ int main(int argc, char* argv[])
         signals.async_wait([&](sse::error_code, int) {
             acceptor.close();
             for (auto& s : stops)
-                s.emit(net::cancellation_type::terminal);
+                s.emit(net::cancellation_type::partial);
         });
 
         std::cout << "listening on " << acceptor.local_endpoint().port() << std::endl;

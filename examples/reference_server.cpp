@@ -545,7 +545,7 @@ private:
     sse::response events(request const& req, Source&& source)
     {
         sse::stream_options options;
-        options.keep_alive = keep_alive_;
+        options.heartbeat = keep_alive_;
         sse::stream_response res{req, std::forward<Source>(source), options};
         res.on_end([this, guard = std::make_shared<stream_guard>(stats_)](sse::error_code ec) {
             if (ec == sse::error::peer_gone)
@@ -754,8 +754,11 @@ private:
     net::awaitable<void> session(tcp::socket socket, std::shared_ptr<connection> conn)
     {
         // The server's stop is a cancellation of whatever the session awaits;
-        // it is checked between the steps, not thrown.
+        // it is checked between the steps, not thrown. It is partial (a
+        // graceful stop: streams end cleanly), which a coroutine lets
+        // through only when told.
         co_await net::this_coro::throw_if_cancelled(false);
+        co_await net::this_coro::reset_cancellation_state(net::enable_partial_cancellation());
         beast::tcp_stream stream(std::move(socket));
         conn->socket = &stream.socket();
         struct forget {
@@ -865,7 +868,7 @@ private:
     }
 
     // SIGINT or SIGTERM: stop accepting, end every session gracefully (a
-    // terminal cancellation of its serve operation, emitted on its strand),
+    // partial cancellation of its serve operation, emitted on its strand),
     // and exit once they are all over. A peer that will not let its
     // connection end (it stopped reading) is cut off after 2 s.
     void stop()
@@ -879,7 +882,7 @@ private:
             open.assign(connections_.begin(), connections_.end());
         }
         for (auto const& c : open)
-            net::dispatch(c->strand, [c] { c->stop.emit(net::cancellation_type::terminal); });
+            net::dispatch(c->strand, [c] { c->stop.emit(net::cancellation_type::partial); });
         if (open.empty())
             return;
         deadline_.expires_after(2s);

@@ -144,13 +144,16 @@ concept request_handler = std::invocable<H&, request&&> && handler_result<std::i
     @endcode
 
     @par Per-Operation Cancellation
-    Supports `terminal`, `partial` and `total` cancellation alike, as a
-    graceful stop: a session waiting for a request (or reading one) stops
-    at once; an event stream being written is cancelled, which ends it
-    cleanly (HTTP/1.1: with the last chunk); a plain response being
-    written is finished first (within `write_timeout`). Then the operation
-    completes with `net::error::operation_aborted`, and the caller closes
-    the stream.
+    `partial` and `total`: a graceful stop. A session waiting for a
+    request (or reading one) stops at once; an event stream being written
+    ends cleanly (HTTP/1.1: with the last chunk, after what its source
+    already produced, within `send_timeout`); a plain response being
+    written is finished first (within `write_timeout`). `terminal`: the
+    same, except that an event stream ends at once, with nothing more
+    written; a terminal cancellation may follow a partial one, to cut a
+    graceful stop short. Either way the operation completes with
+    `net::error::operation_aborted`, and the caller closes the stream. The
+    same holds over HTTP/2 (`http2::async_serve`).
 
     @par Thread Safety
     Distinct objects: Safe. Shared objects: Unsafe. The operation and the

@@ -11,8 +11,11 @@
 #include <sse/detail/config.hpp>
 #include <sse/error.hpp>
 #include <sse/message_source.hpp>
+#include <sse/stream_options.hpp>
 
 #include <boost/asio/async_result.hpp>
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/cancellation_type.hpp>
 #include <boost/beast/core/stream_traits.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/message.hpp>
@@ -25,52 +28,19 @@
 
 namespace sse {
 
-namespace detail {
-template <class AsyncStream, class Source>
-struct stream_initiation;
-struct stream_response_access;
-} // namespace detail
-
-/// How a `stream_response` paces and bounds its stream. Every field has a documented default.
-struct stream_options {
-    /** Send a comment line after this long without output, so that proxies
-        and clients keep an idle connection open. Counted from the last write,
-        so a busy stream sends none. Zero turns it off. Default: 15 s.
-    */
-    std::chrono::milliseconds keep_alive{std::chrono::seconds(15)};
-
-    /// A reconnection time sent first, as `retry: N`. Default: none.
-    std::optional<std::chrono::milliseconds> retry;
-
-    /** End the stream with `error::send_timeout` when one write takes longer
-        than this: the peer stopped reading. Zero turns it off. Default: 30 s.
-    */
-    std::chrono::milliseconds send_timeout{std::chrono::seconds(30)};
-
-    /** The most bytes serialized but not yet written. At the cap the stream
-        stops asking the source for more until writes drain it: a slow
-        reader holds back the producer instead of growing memory. Default:
-        1 MiB.
-    */
-    std::size_t max_queued_bytes = 1024 * 1024;
-
-    /** The most bytes one write gathers when several messages are ready.
-        Messages are never split across writes by this limit: a write holds
-        at least one whole message. Default: 64 KiB.
-    */
-    std::size_t max_write_size = 64 * 1024;
-
-    /// Send `X-Accel-Buffering: no`, which stops nginx buffering the stream. Default: on.
-    bool no_accel_buffering = true;
-};
-
 /** An HTTP response whose body is an event stream fed by a source.
 
     Built from the request, it answers with status 200 and the headers an
     event stream needs (`Content-Type: text/event-stream`, `Cache-Control:
-    no-cache`, `X-Accel-Buffering: no`, no `Content-Length`); an HTTP/1.1
-    body is chunked, an HTTP/1.0 body ends when the connection closes. Add
-    headers of your own through `header()` before writing.
+    no-cache`, `X-Accel-Buffering: no`, no `Content-Length`). Add headers of
+    your own through `header()` before writing.
+
+    The response is protocol-neutral: status, headers, options, source and
+    `on_end`. What a protocol needs is added by the sink that writes it:
+    `sse::async_write` (HTTP/1.1) adds `Transfer-Encoding: chunked`, and
+    `Connection: close` when the request asked for it (an HTTP/1.0 body is
+    not chunked and ends when the connection closes); `http2::async_serve`
+    builds its header block from the same fields.
 
     @par Example
     @code
@@ -158,6 +128,21 @@ public:
         return *this;
     }
 
+    /// What a sink takes out of the response when it starts writing it.
+    struct parts {
+        beast::http::response_header<> header;   ///< Status and fields, without framing fields.
+        stream_options options;                  ///< Pacing and limits.
+        Source source;                           ///< The source.
+        std::function<void(error_code)> on_end; ///< Called once when the stream has ended.
+        bool keep_alive;                         ///< Whether the connection may carry another request.
+    };
+
+    /** Takes the parts out, for a sink to write them: the response is
+        empty afterwards. `sse::async_write` and `http2::async_serve` call
+        it when their operation starts; a sink of your own may too.
+    */
+    parts release();
+
     /// Writes the response; see `sse::async_write`.
     template <
         class AsyncStream,
@@ -166,9 +151,6 @@ public:
     auto async_write(AsyncStream& stream, CompletionToken&& token = CompletionToken());
 
 private:
-    template <class AsyncStream, class S>
-    friend struct detail::stream_initiation;
-    friend struct detail::stream_response_access;
     template <class S>
     friend class stream_response;
 
@@ -186,7 +168,32 @@ stream_response(beast::http::request<Body, Fields> const&, S&&, stream_options c
     -> stream_response<source_for_t<S>>;
 #endif
 
-/** Writes an event-stream response, pumping the source until it ends or the peer goes away.
+/** A cancellation filter that passes any cancellation on as `partial`: with it, cancelling ends an event stream cleanly.
+
+    Cancellation ends a stream at once when it is `terminal`, cleanly when
+    it is `partial` or `total`. A coroutine (`net::awaitable`) lets only
+    terminal cancellation through to its operations, and `||`, `co_spawn`
+    and most of Asio cancel with terminal. To have such a cancellation end
+    a stream cleanly, make this the coroutine's out-filter while the stream
+    runs:
+
+    @code
+    co_await net::this_coro::reset_cancellation_state(net::enable_terminal_cancellation(), sse::end_cleanly);
+    co_await sse::async_write(stream, buffer, response, net::use_awaitable);
+    co_await net::this_coro::reset_cancellation_state();
+    @endcode
+*/
+struct end_cleanly_t {
+    constexpr net::cancellation_type operator()(net::cancellation_type type) const noexcept
+    {
+        return type == net::cancellation_type::none ? type : net::cancellation_type::partial;
+    }
+};
+
+/// @copydoc end_cleanly_t
+inline constexpr end_cleanly_t end_cleanly{};
+
+/** Writes an event-stream response over HTTP/1.x, pumping the source until it ends or the peer goes away.
 
     The headers go out at once, before the first message. Then messages are
     written as the source yields them; when several are ready they go out in
@@ -209,19 +216,37 @@ stream_response(beast::http::request<Body, Fields> const&, S&&, stream_options c
 
     Whichever comes first ends the others, and the source is destroyed (a
     producer coroutine's frame with it) before the completion handler runs.
-    After an error the connection should be closed.
+    After an error the connection should be closed. These rules are the
+    same over HTTP/2 (`http2::async_serve`): one engine decides for both.
+
+    @par No byte is lost between requests
+    The read that watches the peer ends before the last chunk is written,
+    so a request the client sends once it has the end of the stream is
+    never read by the stream: it is all still on the connection for the
+    caller's next read. Bytes that arrive during the stream (a pipelining
+    client) are read by the watch; the overload that takes the
+    connection's `buffer` appends them to it, where the caller's next
+    request parse finds them. Without a buffer they cannot be given back:
+    the operation then completes with `error::unexpected_data`, and the
+    connection must be closed.
 
     @param stream The stream, an AsyncReadStream and AsyncWriteStream
-    (`beast::tcp_stream`, `ssl_stream<tcp_stream>`, `tcp::socket`, ...). Its
-    executor must serialize handlers (use a strand when the io_context runs
-    on several threads). It must remain valid until the handler is called;
-    no other read or write may be started on it meanwhile. The stream's own
-    timeouts apply to the read that watches for the peer: call
-    `beast::tcp_stream::expires_never()` first, or the stream ends with
-    `beast::error::timeout` when the expiry passes.
+    (`beast::tcp_stream`, `net::ssl::stream<beast::tcp_stream>`,
+    `tcp::socket`, ...). Its executor must serialize handlers (use a strand
+    when the io_context runs on several threads). It must remain valid
+    until the handler is called; no other read or write may be started on
+    it meanwhile. The stream's own timeouts apply to the read that watches
+    for the peer: call `beast::tcp_stream::expires_never()` first, or the
+    stream ends with `beast::error::timeout` when the expiry passes.
+
+    @param buffer The connection's read buffer (a DynamicBuffer, such as
+    the `beast::flat_buffer` the request was read with), where bytes the
+    peer sends during the stream are appended. It must remain valid until
+    the handler is called.
 
     @param response The response. The operation takes what it needs from it
-    when it starts: the response may be a temporary.
+    when it starts (for a deferred operation: when it is launched); the
+    response may be a temporary.
 
     @param token The completion token. The handler signature is
     @code void handler(error_code ec) @endcode
@@ -231,11 +256,43 @@ stream_response(beast::http::request<Body, Fields> const&, S&&, stream_options c
     `net::post`.
 
     @par Per-Operation Cancellation
-    Supports `terminal`, `partial` and `total` cancellation alike: the
-    source is cancelled and destroyed, what it already produced is flushed
-    and the stream is ended cleanly (bounded by `send_timeout`), then the
+    `terminal`: the stream ends at once, with nothing more written (the
+    write in flight is cancelled; the body is left unfinished, so the
+    connection must be closed). `partial` and `total`: the source is
+    cancelled and destroyed, what it already produced is flushed and the
+    stream ends cleanly (bounded by `send_timeout`). Either way the
     operation completes with `net::error::operation_aborted`.
 */
+template <
+    class AsyncStream,
+    class DynamicBuffer,
+    class Source,
+    net::completion_token_for<void(error_code)> CompletionToken =
+        net::default_completion_token_t<typename AsyncStream::executor_type>>
+    requires net::is_dynamic_buffer<DynamicBuffer>::value
+auto async_write(
+    AsyncStream& stream,
+    DynamicBuffer& buffer,
+    stream_response<Source>& response,
+    CompletionToken&& token = CompletionToken()
+);
+
+/// @copydoc async_write(AsyncStream&, DynamicBuffer&, stream_response<Source>&, CompletionToken&&)
+template <
+    class AsyncStream,
+    class DynamicBuffer,
+    class Source,
+    net::completion_token_for<void(error_code)> CompletionToken =
+        net::default_completion_token_t<typename AsyncStream::executor_type>>
+    requires net::is_dynamic_buffer<DynamicBuffer>::value
+auto async_write(
+    AsyncStream& stream,
+    DynamicBuffer& buffer,
+    stream_response<Source>&& response,
+    CompletionToken&& token = CompletionToken()
+);
+
+/// @copydoc async_write(AsyncStream&, DynamicBuffer&, stream_response<Source>&, CompletionToken&&)
 template <
     class AsyncStream,
     class Source,
@@ -243,7 +300,7 @@ template <
         net::default_completion_token_t<typename AsyncStream::executor_type>>
 auto async_write(AsyncStream& stream, stream_response<Source>& response, CompletionToken&& token = CompletionToken());
 
-/// @copydoc async_write(AsyncStream&, stream_response<Source>&, CompletionToken&&)
+/// @copydoc async_write(AsyncStream&, DynamicBuffer&, stream_response<Source>&, CompletionToken&&)
 template <
     class AsyncStream,
     class Source,

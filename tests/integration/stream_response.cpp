@@ -14,6 +14,7 @@
 #include <sse/sources/range.hpp>
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/deferred.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -343,7 +344,7 @@ TEST_CASE("stream_response: keep-alive comments on an idle stream only", "[strea
 {
     observed o;
     sse::stream_options options;
-    options.keep_alive = std::chrono::milliseconds(100);
+    options.heartbeat = std::chrono::milliseconds(100);
     server srv(http_session([&](beast::tcp_stream& s, request& req) -> net::awaitable<bool> {
         auto ex = s.get_executor();
         if (req.target() == "/idle") {
@@ -402,29 +403,39 @@ TEST_CASE("stream_response: an initial retry and extra headers", "[stream_respon
     CHECK(r.body == "retry: 2500\n\ndata: x\n\n");
 }
 
-TEST_CASE("stream_response: cancellation ends the stream cleanly", "[stream_response]")
+TEST_CASE("stream_response: cancellation, graceful or at once", "[stream_response]")
 {
-    observed o;
-    net::cancellation_signal signal;
-    server srv(http_session([&](beast::tcp_stream& s, request& req) -> net::awaitable<bool> {
-        auto [ec] = co_await sse::async_write(
-            s,
-            sse::stream_response{req, sleeper(s.get_executor(), o)},
-            net::bind_cancellation_slot(signal.slot(), net::as_tuple(net::use_awaitable))
-        );
-        o.completed.set(ec);
-        co_return false;
-    }));
-    client c(srv.port());
-    c.get("/events");
-    REQUIRE(c.read_until_contains("data: hello\n\n"));
-    net::post(srv.context(), [&] { signal.emit(net::cancellation_type::terminal); });
-    REQUIRE(c.read_until([](std::string const& r) { return has_last_chunk(r); }));
-    auto const ec = o.completed.wait();
-    REQUIRE(ec);
-    CHECK(*ec == net::error::operation_aborted);
-    CHECK(o.producer_destroyed.wait());
-    CHECK(parse_response(c.received()).complete);
+    for (auto const type :
+         {net::cancellation_type::partial, net::cancellation_type::total, net::cancellation_type::terminal}) {
+        bool const graceful = type != net::cancellation_type::terminal;
+        INFO("cancellation type " << int(type));
+        observed o;
+        net::cancellation_signal signal;
+        server srv(http_session([&](beast::tcp_stream& s, request& req) -> net::awaitable<bool> {
+            // The coroutine lets every type through to the operation.
+            co_await net::this_coro::reset_cancellation_state(net::enable_total_cancellation());
+            auto [ec] = co_await sse::async_write(
+                s,
+                sse::stream_response{req, sleeper(s.get_executor(), o)},
+                net::bind_cancellation_slot(signal.slot(), net::as_tuple(net::use_awaitable))
+            );
+            o.completed.set(ec);
+            co_return false;
+        }));
+        client c(srv.port());
+        c.get("/events");
+        REQUIRE(c.read_until_contains("data: hello\n\n"));
+        net::post(srv.context(), [&] { signal.emit(type); });
+        auto const ec = o.completed.wait();
+        REQUIRE(ec);
+        CHECK(*ec == net::error::operation_aborted);
+        CHECK(o.producer_destroyed.wait());
+        REQUIRE(c.read_to_close());
+        // Partial and total end the stream with its last chunk; terminal at
+        // once, with nothing more written (the connection then closes).
+        CHECK(has_last_chunk(c.received()) == graceful);
+        CHECK(parse_response(c.received()).complete == graceful);
+    }
 }
 
 TEST_CASE("stream_response: bytes from the peer mid-stream end it", "[stream_response]")

@@ -15,6 +15,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/connect.hpp>
@@ -118,7 +119,7 @@ public:
         net::post(ioc_, [this] {
             acceptor_.close();
             for (auto& sig : signals_)
-                sig.emit(net::cancellation_type::terminal);
+                sig.emit(net::cancellation_type::partial);
         });
         {
             std::unique_lock lock(m_);
@@ -144,12 +145,20 @@ private:
                 ++sessions_;
             }
             auto& sig = signals_.emplace_back();
-            net::co_spawn(ioc_, session_(std::move(socket)), net::bind_cancellation_slot(sig.slot(), [this](std::exception_ptr) {
+            net::co_spawn(ioc_, run_session(std::move(socket)), net::bind_cancellation_slot(sig.slot(), [this](std::exception_ptr) {
                               std::lock_guard lock(m_);
                               --sessions_;
                               cv_.notify_all();
                           }));
         }
+    }
+
+    // A session sees the server's stop as partial cancellation: a graceful
+    // one (an awaitable lets only terminal cancellation in, unless told).
+    net::awaitable<void> run_session(tcp::socket socket)
+    {
+        co_await net::this_coro::reset_cancellation_state(net::enable_partial_cancellation());
+        co_await session_(std::move(socket));
     }
 
     net::io_context ioc_;

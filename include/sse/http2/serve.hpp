@@ -86,11 +86,13 @@ namespace sse::http2 {
     performed in a manner equivalent to `net::post`.
 
     @par Per-Operation Cancellation
-    `terminal`, `partial` and `total` alike start a graceful shutdown: new
-    streams are refused, open event streams flush what their sources
-    produced and end with END_STREAM, plain answers complete, then a GOAWAY
-    goes out and the operation completes with
-    `net::error::operation_aborted`.
+    `partial` and `total` start a graceful shutdown: new streams are
+    refused, open event streams flush what their sources produced and end
+    with END_STREAM, plain answers complete, then a GOAWAY goes out.
+    `terminal` ends every stream and the connection at once (it may follow
+    a partial cancellation, to cut a graceful shutdown short). Either way
+    the operation completes with `net::error::operation_aborted`. The same
+    holds over HTTP/1.1 (`http1::async_serve`).
 */
 template <
     class AsyncStream,

@@ -120,7 +120,7 @@ public:
         ref const self(this);
         auto slot = net::get_associated_cancellation_slot(completion_);
         if (slot.is_connected())
-            slot.assign([this](net::cancellation_type) { on_cancel(); });
+            slot.assign([this](net::cancellation_type type) { on_cancel(type); });
         if constexpr (requires { beast::get_lowest_layer(stream_).expires_never(); })
             beast::get_lowest_layer(stream_).expires_never();
         posted_ = true;
@@ -241,7 +241,9 @@ private:
         if (timer_armed_)
             timer_.cancel();
         writing_ = true;
-        sse::async_write(stream_, res, write_handler{{ref(this)}});
+        // Bytes the client pipelines during the stream stay in the buffer;
+        // the next request is never read by the stream.
+        sse::async_write(stream_, buffer_, res, write_handler{{ref(this)}});
     }
 
     // Answers a request the parser refused, then ends the session.
@@ -425,22 +427,23 @@ private:
             write_cancel_.emit(net::cancellation_type::terminal);
     }
 
-    void on_cancel()
+    void on_cancel(net::cancellation_type type)
     {
         ref const self(this);
-        if (finishing_ || abandoned_ || cancel_requested_)
+        if (finishing_ || abandoned_)
             return;
-        cancel_requested_ = true;
+        bool const first = !std::exchange(cancel_requested_, true);
         switch (phase_) {
         case phase::idle:
         case phase::request:
         case phase::lingering:
-            if (reading_)
+            if (first && reading_)
                 read_cancel_.emit(net::cancellation_type::terminal);
             break;
         case phase::streaming:
-            // The stream ends cleanly, with its last chunk.
-            write_cancel_.emit(net::cancellation_type::terminal);
+            // Terminal: the stream ends at once. Partial and total: cleanly,
+            // with its last chunk; a terminal cancellation may follow.
+            write_cancel_.emit(type);
             break;
         case phase::starting:
         case phase::handling:

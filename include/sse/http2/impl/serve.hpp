@@ -9,7 +9,8 @@
 #define SSE_HTTP2_IMPL_SERVE_HPP
 
 #include <sse/detail/counted_ref.hpp>
-#include <sse/detail/pump.hpp>
+#include <sse/detail/stream_engine.hpp>
+#include <sse/response.hpp>
 #include <sse/http2/detail/session.hpp>
 
 #include <boost/asio/append.hpp>
@@ -31,41 +32,10 @@
 #include <array>
 #include <memory>
 #include <optional>
+#include <span>
 #include <type_traits>
 
-namespace sse {
-namespace detail {
-
-// What the HTTP/2 side takes out of a stream_response.
-struct stream_response_access {
-    template <class Source>
-    static auto& header(stream_response<Source>& r) noexcept { return r.header_; }
-
-    template <class Source>
-    static std::optional<Source>& source(stream_response<Source>& r) noexcept { return r.source_; }
-
-    template <class Source>
-    static std::function<void(error_code)>& on_end(stream_response<Source>& r) noexcept { return r.on_end_; }
-};
-
-} // namespace detail
-
-namespace http2::detail {
-
-template <class T>
-struct is_stream_response : std::false_type {};
-
-template <class Source>
-struct is_stream_response<stream_response<Source>> : std::true_type {};
-
-// sse::response, recognised by its interface so that this header does not
-// need it.
-template <class T>
-concept either_response = requires(T& r) {
-    { r.is_stream() } -> std::convertible_to<bool>;
-    r.plain();
-    r.stream();
-};
+namespace sse::http2::detail {
 
 // Connection-specific fields have no place in HTTP/2 (RFC 9113, 8.2.2); a
 // `Connection` field makes some clients drop the whole connection.
@@ -168,46 +138,37 @@ public:
     virtual void stream_done() = 0;
 };
 
-// An event stream on one HTTP/2 stream: the source feeds the pump, nghttp2
-// pulls the pump's bytes into DATA frames as the flow-control window
-// allows. Owned jointly by the session (until the stream closes) and by
-// its pending operations.
+// The HTTP/2 sink of an event stream, on one HTTP/2 stream: it performs
+// what the stream engine decides. A write is offered to nghttp2, which
+// pulls it into DATA frames (read()) as the flow-control window allows;
+// the watch is the stream's close. Owned jointly by the session (until
+// the stream closes) and by its pending operations.
 template <class Executor, class Source>
 class stream_body final : public body_base {
     using clock = std::chrono::steady_clock;
     using timer_type = net::basic_waitable_timer<clock, net::wait_traits<clock>, Executor>;
     using item_type = typename Source::value_type;
+    using action = sse::detail::stream_action;
 
 public:
-    stream_body(
-        connection_base& conn,
-        std::int32_t id,
-        Executor ex,
-        stream_options const& options,
-        Source&& source,
-        std::function<void(error_code)>&& on_end
-    )
+    stream_body(connection_base& conn, std::int32_t id, Executor ex, typename stream_response<Source>::parts&& parts)
         : conn_(&conn)
         , session_(&conn)
         , id_(id)
         , timer_(std::move(ex))
-        , pump_(options, false)
-        , source_(std::move(source))
-        , on_end_(std::move(on_end))
+        , engine_(parts.options, sse::detail::peer_watch::stream_close)
+        , source_(std::move(parts.source))
+        , on_end_(std::move(parts.on_end))
         , refs_(1) // the session's
     {
-        if (auto const retry = options.retry) {
-            message m;
-            m.retry(*retry);
-            pump_.push(m);
-        }
     }
 
     void start()
     {
         ref const self(this);
+        engine_.start(clock::now());
         if (session_->shutting_down())
-            pump_.finish(net::error::operation_aborted);
+            engine_.cancelled(net::cancellation_type::partial);
         run();
     }
 
@@ -215,57 +176,72 @@ public:
 
     ssize_t read(std::uint8_t* buf, std::size_t len, std::uint32_t* flags) override
     {
+        auto const now = clock::now();
+        in_callback_ = true;
         std::size_t n = 0;
-        while (n < len) {
-            if (!taken_ && !take())
-                break;
-            auto const& buffers = *buffers_;
-            auto const b = buffers[index_] + offset_;
-            std::size_t const k = std::min(len - n, b.size());
-            std::memcpy(buf + n, b.data(), k);
-            n += k;
-            offset_ += k;
-            if (offset_ == buffers[index_].size()) {
-                offset_ = 0;
-                if (++index_ == buffers.size()) {
-                    pump_.wrote();
-                    taken_ = false;
+        bool eof = false;
+        while (writing_) {
+            while (n < len && index_ < buffers_.size()) {
+                auto const b = buffers_[index_] + offset_;
+                std::size_t const k = std::min(len - n, b.size());
+                std::memcpy(buf + n, b.data(), k);
+                n += k;
+                offset_ += k;
+                if (offset_ == buffers_[index_].size()) {
+                    offset_ = 0;
+                    ++index_;
                 }
             }
+            if (index_ < buffers_.size())
+                break; // the frame is full
+            // The whole write is pulled: it is done, and the next one, if
+            // the engine has it now, goes on in this frame.
+            writing_ = false;
+            bool const last = write_last_;
+            engine_.wrote({}, now);
+            if (last) {
+                eof = true;
+                break;
+            }
+            run(now);
+            if (n == len)
+                break;
         }
-        if (n > 0) {
-            last_progress_ = clock::now();
-            sync_queued();
-            if (!taken_ && pump_.queued() == 0)
-                take(); // decides the end when nothing is left
-            if (pump_.done())
-                *flags |= NGHTTP2_DATA_FLAG_EOF;
-            run();
-            return static_cast<ssize_t>(n);
-        }
-        if (pump_.done()) {
+        in_callback_ = false;
+        sync_queued();
+        if (eof)
             *flags |= NGHTTP2_DATA_FLAG_EOF;
-            return 0;
+        if (n == 0 && !eof) {
+            deferred_ = true;
+            return NGHTTP2_ERR_DEFERRED;
         }
-        deferred_ = true;
-        return NGHTTP2_ERR_DEFERRED;
+        post_run(); // what the write's end allows, outside nghttp2's callback
+        return static_cast<ssize_t>(n);
     }
 
     void closed(std::uint32_t, bool) override
     {
         session_ = nullptr;
-        if (!pump_.done())
-            pump_.abort(make_error_code(error::peer_gone)); // a send timeout set its own result first
+        auto const now = clock::now();
+        if (writing_) {
+            // Never to be pulled: the write ends with the stream.
+            writing_ = false;
+            engine_.wrote(net::error::connection_reset, now);
+        }
+        if (watching_) {
+            watching_ = false;
+            engine_.watch_ended(net::error::connection_reset, false); // after our end: nothing
+        }
         // Not inside nghttp2's callback: the source is torn down on a turn
         // of its own.
-        net::post(timer_.get_executor(), [self = ref(this)] { self.p->run(); });
+        post_run();
         release_ref(); // the session's
     }
 
     void shutdown() override
     {
         ref const self(this);
-        pump_.finish(net::error::operation_aborted);
+        engine_.cancelled(net::cancellation_type::partial);
         run();
     }
 
@@ -274,142 +250,132 @@ public:
 private:
     // ----------------------------------------------------------- actions
 
-    void run()
+    void run() { run(clock::now()); }
+
+    void run(clock::time_point now)
     {
-        if (completed_)
+        if (engine_.done())
             return;
-        if (pump_.aborted() || (pump_.finishing() && source_busy_)) {
-            if (source_busy_ && !source_cancelled_) {
-                source_cancelled_ = true;
-                source_cancel_.emit(net::cancellation_type::terminal);
+        if (!in_callback_ && std::exchange(release_due_, false))
+            source_.reset();
+        engine_.set_backpressure(conn_->over_queue_cap());
+        for (auto a = engine_.next(now); !a.is_none(); a = engine_.next(now))
+            perform(a, now);
+        if (!in_callback_)
+            sync_queued();
+    }
+
+    void perform(action const& a, clock::time_point now)
+    {
+        using type = action::type;
+        switch (a.get_type()) {
+        case type::none: break;
+        case type::ask_source: source_->async_next(next_handler{ref(this)}); break;
+        case type::take_backlog: take_backlog(a.max_bytes()); break;
+        case type::write: offer(a, now); break;
+        case type::defer_write: net::post(timer_.get_executor(), turn_handler{ref(this)}); break;
+        case type::wait_until:
+            timer_.expires_at(a.expiry());
+            timer_.async_wait(timer_handler{ref(this)});
+            break;
+        case type::cancel_wait: timer_.cancel(); break;
+        case type::cancel_source: source_cancel_.emit(net::cancellation_type::terminal); break;
+        case type::release_source:
+            // Inside nghttp2's callback, the source goes on a turn of its own.
+            if (in_callback_) {
+                release_due_ = true;
+                post_run();
+            } else {
+                source_.reset();
             }
+            break;
+        case type::watch: watching_ = true; break; // the session calls closed()
+        case type::stop_watch: break;              // not asked for a stream's close
+        case type::abort:
+            if (writing_) {
+                writing_ = false;
+                engine_.wrote(net::error::operation_aborted, now);
+            }
+            if (session_) {
+                session_->reset(id_, NGHTTP2_CANCEL);
+                conn_->wake();
+            }
+            break;
+        case type::complete: finish(a.error()); break;
         }
-        if (!pump_.aborted() && !source_busy_ && source_ && pump_.wants_next() && !conn_->over_queue_cap()) {
-            source_busy_ = true;
-            source_->async_next(next_handler{ref(this)});
+    }
+
+    void take_backlog(std::size_t max_bytes)
+    {
+        std::size_t n = 0;
+        if constexpr (requires(std::vector<item_type>& v) { source_->try_take(v, max_bytes); }) {
+            batch_.clear();
+            n = source_->try_take(batch_, max_bytes);
+            for (auto const& item : batch_)
+                engine_.push(item);
+            batch_.clear();
         }
-        if (session_ && deferred_ && (pump_.queued() > 0 || (pump_.finishing() && !source_busy_))) {
-            deferred_ = false;
+        engine_.backlog_taken(n);
+    }
+
+    // A write: offered to nghttp2, which pulls it through read().
+    void offer(action const& a, clock::time_point now)
+    {
+        if (a.bytes() == 0 && !a.last()) {
+            engine_.wrote({}, now); // the header alone: nghttp2 sent it with the response
+            return;
+        }
+        buffers_ = a.buffers();
+        index_ = 0;
+        offset_ = 0;
+        write_last_ = a.last();
+        writing_ = true;
+        if (!in_callback_ && session_ && std::exchange(deferred_, false)) {
             session_->resume(id_);
             conn_->wake();
         }
-        arm_timer();
-        maybe_complete();
     }
 
-    // Takes the next run of queued messages for nghttp2 to copy from.
-    bool take()
+    void finish(error_code ec)
     {
-        if (pump_.next_write(false, source_busy_) != sse::detail::pump::write_kind::data)
-            return false;
-        buffers_ = &pump_.frame(sse::detail::pump::write_kind::data, net::const_buffer());
-        index_ = 0;
-        offset_ = 0;
-        taken_ = true;
-        return true;
-    }
-
-    void sync_queued()
-    {
-        auto const q = pump_.queued();
-        conn_->add_queued(static_cast<std::ptrdiff_t>(q) - static_cast<std::ptrdiff_t>(accounted_));
-        accounted_ = q;
-    }
-
-    void arm_timer()
-    {
-        if (!session_ || pump_.done() || pump_.aborted())
-            return;
-        std::optional<clock::time_point> due;
-        auto const& o = pump_.options();
-        if (pump_.queued() > 0) {
-            if (o.send_timeout.count() > 0)
-                due = last_progress_ + o.send_timeout;
-        } else if (o.keep_alive.count() > 0 && !pump_.finishing()) {
-            due = last_progress_ + o.keep_alive;
-        }
-        if (!due)
-            return;
-        if (timer_armed_) {
-            if (timer_.expiry() > *due)
-                timer_.cancel(); // re-armed earlier when the wait ends
-            return;
-        }
-        timer_armed_ = true;
-        timer_.expires_at(*due);
-        timer_.async_wait(timer_handler{ref(this)});
-    }
-
-    void maybe_complete()
-    {
-        if (completed_ || session_ || source_busy_)
-            return;
-        if (timer_armed_) {
-            timer_.cancel();
-            return;
-        }
-        completed_ = true;
         source_.reset();
         if (accounted_ != 0) {
             conn_->add_queued(-static_cast<std::ptrdiff_t>(accounted_));
             accounted_ = 0;
         }
-        error_code const ec = pump_.result();
         if (on_end_)
             std::exchange(on_end_, nullptr)(ec);
         conn_->stream_done();
+    }
+
+    // The connection's count of queued bytes, for its cap.
+    void sync_queued()
+    {
+        if (engine_.done())
+            return;
+        auto const q = engine_.queued();
+        conn_->add_queued(static_cast<std::ptrdiff_t>(q) - static_cast<std::ptrdiff_t>(accounted_));
+        accounted_ = q;
+    }
+
+    void post_run()
+    {
+        if (!run_posted_) {
+            run_posted_ = true;
+            net::post(timer_.get_executor(), run_handler{ref(this)});
+        }
     }
 
     // ------------------------------------------------------------ events
 
     void on_next(error_code ec, std::optional<item_type> item)
     {
-        source_busy_ = false;
-        if (ec) {
-            pump_.source_failed(ec);
-            source_.reset();
-        } else if (!item) {
-            pump_.source_finished();
-            source_.reset();
-        } else if (!pump_.finishing() && !pump_.aborted()) {
-            if (pump_.queued() == 0)
-                last_progress_ = clock::now(); // the send timeout counts from here
-            pump_.push(*item);
-            if constexpr (requires(std::vector<item_type>& v) { source_->try_take(v, std::size_t()); }) {
-                auto const room = pump_.options().max_write_size;
-                if (pump_.queued() < room) {
-                    batch_.clear();
-                    if (source_->try_take(batch_, room - pump_.queued()) != 0)
-                        for (auto const& i : batch_)
-                            pump_.push(i);
-                    batch_.clear();
-                }
-            }
-            sync_queued();
-        }
-        if (pump_.finishing() || pump_.aborted())
-            source_.reset();
-        run();
-    }
-
-    void on_timer()
-    {
-        timer_armed_ = false;
-        if (session_ && !pump_.done() && !pump_.aborted()) {
-            auto const now = clock::now();
-            auto const& o = pump_.options();
-            if (pump_.queued() > 0) {
-                if (o.send_timeout.count() > 0 && now >= last_progress_ + o.send_timeout) {
-                    // No window from the peer for too long.
-                    pump_.abort(make_error_code(error::send_timeout));
-                    session_->reset(id_, NGHTTP2_CANCEL);
-                    conn_->wake();
-                }
-            } else if (o.keep_alive.count() > 0 && now >= last_progress_ + o.keep_alive) {
-                pump_.keep_alive_due();
-                sync_queued();
-            }
-        }
+        if (ec)
+            engine_.source_failed(ec);
+        else if (!item)
+            engine_.source_finished();
+        else
+            engine_.source_yielded(*item);
         run();
     }
 
@@ -425,25 +391,42 @@ private:
             delete this;
     }
 
-    struct next_handler {
+    struct handler_base {
         ref self;
 
         using executor_type = Executor;
         executor_type get_executor() const noexcept { return self.p->timer_.get_executor(); }
-
-        using cancellation_slot_type = net::cancellation_slot;
-        cancellation_slot_type get_cancellation_slot() const noexcept { return self.p->source_cancel_.slot(); }
-
-        void operator()(error_code ec, std::optional<item_type> item) { self.p->on_next(ec, std::move(item)); }
     };
 
-    struct timer_handler {
-        ref self;
+    struct next_handler : handler_base {
+        using cancellation_slot_type = net::cancellation_slot;
+        cancellation_slot_type get_cancellation_slot() const noexcept { return this->self.p->source_cancel_.slot(); }
 
-        using executor_type = Executor;
-        executor_type get_executor() const noexcept { return self.p->timer_.get_executor(); }
+        void operator()(error_code ec, std::optional<item_type> item) { this->self.p->on_next(ec, std::move(item)); }
+    };
 
-        void operator()(error_code) { self.p->on_timer(); }
+    struct timer_handler : handler_base {
+        void operator()(error_code)
+        {
+            this->self.p->engine_.timer_fired(clock::now());
+            this->self.p->run();
+        }
+    };
+
+    struct turn_handler : handler_base {
+        void operator()()
+        {
+            this->self.p->engine_.turn_done();
+            this->self.p->run();
+        }
+    };
+
+    struct run_handler : handler_base {
+        void operator()()
+        {
+            this->self.p->run_posted_ = false;
+            this->self.p->run();
+        }
     };
 
     connection_base* conn_;    // valid until stream_done()
@@ -451,22 +434,22 @@ private:
     std::int32_t id_;
     timer_type timer_;
     net::cancellation_signal source_cancel_;
-    sse::detail::pump pump_;
+    sse::detail::stream_engine engine_;
     std::optional<Source> source_;
     std::function<void(error_code)> on_end_;
     std::vector<item_type> batch_;
-    std::vector<net::const_buffer> const* buffers_ = nullptr;
+    std::span<net::const_buffer const> buffers_;
     std::size_t index_ = 0;
     std::size_t offset_ = 0;
     std::size_t accounted_ = 0;
-    clock::time_point last_progress_ = clock::now();
     std::size_t refs_;
-    bool taken_ = false;
+    bool writing_ = false;
+    bool write_last_ = false;
+    bool watching_ = false;
     bool deferred_ = false;
-    bool source_busy_ = false;
-    bool source_cancelled_ = false;
-    bool timer_armed_ = false;
-    bool completed_ = false;
+    bool in_callback_ = false;
+    bool release_due_ = false;
+    bool run_posted_ = false;
 };
 
 // The connection: reads into the session, writes what it produces, calls
@@ -507,7 +490,7 @@ public:
         ref const self(this);
         auto slot = net::get_associated_cancellation_slot(done_);
         if (slot.is_connected())
-            slot.assign([this](net::cancellation_type) { on_cancel(); });
+            slot.assign([this](net::cancellation_type type) { on_cancel(type); });
         // Bytes read before: the preface, perhaps more.
         auto const bytes = buffer.data();
         for (auto const b : beast::buffers_range_ref(bytes)) {
@@ -679,9 +662,9 @@ private:
     void answer(request_stream& s, R&& r)
     {
         using type = std::remove_cvref_t<R>;
-        if constexpr (is_stream_response<type>::value) {
+        if constexpr (sse::detail::is_stream_response<type>::value) {
             answer_stream(s, r);
-        } else if constexpr (either_response<type>) {
+        } else if constexpr (std::same_as<type, response>) {
             if (r.is_stream())
                 answer_stream(s, r.stream());
             else
@@ -706,16 +689,12 @@ private:
     template <class Source>
     void answer_stream(request_stream& s, stream_response<Source>& r)
     {
-        using access = sse::detail::stream_response_access;
-        auto& source = access::source(r);
-        SSE_ASSERT(source.has_value()); // a response is written once
-        auto nva = header_block(access::header(r), header_storage_);
-        auto* body = new stream_body<executor_type, Source>(
-            *this, s.id, stream_.get_executor(), r.options(), std::move(*source), std::move(access::on_end(r))
-        );
-        source.reset();
+        auto parts = r.release();
+        auto nva = header_block(parts.header, header_storage_);
+        unsigned const status = parts.header.result_int();
+        auto* body = new stream_body<executor_type, Source>(*this, s.id, stream_.get_executor(), std::move(parts));
         ++streams_;
-        submit(s, access::header(r).result_int(), nva, body);
+        submit(s, status, nva, body);
         if (s.body == body)
             body->start();
     }
@@ -785,11 +764,18 @@ private:
         run();
     }
 
-    void on_cancel()
+    // Terminal: every stream and the connection end at once. Partial and
+    // total: a graceful shutdown (new streams refused, open ones ended with
+    // END_STREAM, then GOAWAY); a terminal cancellation may follow.
+    void on_cancel(net::cancellation_type type)
     {
         ref const self(this);
         if (!result_)
             result_ = net::error::operation_aborted;
+        if ((type & net::cancellation_type::terminal) != net::cancellation_type::none) {
+            end();
+            return;
+        }
         begin_shutdown();
         run();
     }
@@ -884,9 +870,7 @@ struct serve_initiation {
     }
 };
 
-} // namespace http2::detail
-
-} // namespace sse
+} // namespace sse::http2::detail
 
 namespace sse::http2 {
 

@@ -1,0 +1,284 @@
+//
+// Copyright (c) 2026 The sse authors
+//
+// Distributed under the Boost Software License, Version 1.0. (See accompanying
+// file LICENSE or copy at http://www.boost.org/LICENSE_1_0.txt)
+//
+
+#ifndef SSE_DETAIL_IMPL_STREAM_ENGINE_HPP
+#define SSE_DETAIL_IMPL_STREAM_ENGINE_HPP
+
+#include <boost/beast/core/error.hpp>
+
+namespace sse::detail {
+
+inline stream_engine::stream_engine(stream_options const& options, peer_watch watch) noexcept
+    : options_(options)
+    , heartbeat_(options.keep_alive.value().value_or(options.heartbeat))
+    , watch_kind_(watch)
+{
+}
+
+inline void stream_engine::start(time_point now)
+{
+    SSE_ASSERT(!started_);
+    started_ = true;
+    last_write_ = now;
+    if (auto const retry = options_.retry) {
+        message m;
+        m.retry(*retry);
+        queue_.push(m);
+    }
+}
+
+inline void stream_engine::source_finished() noexcept
+{
+    SSE_ASSERT(source_ == source_state::busy);
+    source_ = source_state::idle;
+    finish({});
+}
+
+inline void stream_engine::source_failed(error_code ec) noexcept
+{
+    SSE_ASSERT(source_ == source_state::busy);
+    source_ = source_state::idle;
+    finish(ec);
+}
+
+inline void stream_engine::wrote(error_code ec, time_point now) noexcept
+{
+    SSE_ASSERT(writing_);
+    writing_ = false;
+    last_write_ = now;
+    queue_.wrote(2 * options_.max_write_size);
+    if (ec) {
+        // The transport's own timeout (beast::tcp_stream's expiry) is
+        // reported as it is; any other failure means the peer is gone. A
+        // write this engine aborted already has its result.
+        abort(ec == beast::error::timeout ? ec : make_error_code(error::peer_gone));
+        return;
+    }
+    if (end_issued_)
+        end_written_ = true;
+}
+
+inline void stream_engine::watch_ended(error_code ec, bool data) noexcept
+{
+    SSE_ASSERT(watch_ == watch_state::active || watch_ == watch_state::stopping);
+    bool const stopped = watch_ == watch_state::stopping;
+    watch_ = watch_state::done;
+    if (aborted_ || end_written_)
+        return;
+    if (data) {
+        // Pipelining into an event stream is not supported: the stream
+        // ends cleanly. The bytes stay with the connection.
+        finish(make_error_code(error::unexpected_data));
+        return;
+    }
+    if (stopped)
+        return;
+    if (ec) {
+        abort(ec == beast::error::timeout ? ec : make_error_code(error::peer_gone));
+        return;
+    }
+    watch_ = watch_state::off; // ended without news: watch again
+}
+
+inline void stream_engine::timer_fired(time_point now) noexcept
+{
+    SSE_ASSERT(timer_armed_);
+    timer_armed_ = false;
+    timer_cancelled_ = false;
+    if (aborted_ || end_written_)
+        return;
+    if (writing_) {
+        if (options_.send_timeout.count() > 0 && now >= write_started_ + options_.send_timeout)
+            abort(make_error_code(error::send_timeout));
+        return;
+    }
+    if (heartbeat_.count() > 0 && !finishing_ && now >= last_write_ + heartbeat_ && queue_.pending() == 0) {
+        queue_.push_bytes(":\n");
+        drained_ = true; // nothing to wait for: write it now
+    }
+}
+
+inline void stream_engine::turn_done() noexcept
+{
+    SSE_ASSERT(turn_posted_);
+    turn_posted_ = false;
+    if (writing_ || finishing_ || aborted_)
+        return; // the end of the write decides
+    if (arrivals_ > 0 && source_ == source_state::busy && queue_.pending() < options_.max_write_size)
+        return; // the source is still delivering: one more turn
+    flush_due_ = true;
+}
+
+inline void stream_engine::cancelled(net::cancellation_type type) noexcept
+{
+    if ((type & net::cancellation_type::terminal) != net::cancellation_type::none)
+        abort(net::error::operation_aborted);
+    else
+        finish(net::error::operation_aborted);
+}
+
+inline void stream_engine::peer_bytes_lost() noexcept
+{
+    bytes_lost_ = true;
+    finish(make_error_code(error::unexpected_data));
+}
+
+inline void stream_engine::finish(error_code ec) noexcept
+{
+    if (!finishing_ && !aborted_)
+        result_ = ec;
+    finishing_ = true;
+}
+
+inline void stream_engine::abort(error_code ec) noexcept
+{
+    if (end_written_ || aborted_)
+        return;
+    if (!result_)
+        result_ = ec;
+    aborted_ = true;
+}
+
+// Holds a write back while the source delivers an item on every turn of
+// the executor, so that a fast source's messages go out in one write (up
+// to max_write_size) instead of one write each. A source that waits
+// between items costs one turn of latency.
+inline bool stream_engine::would_defer() const noexcept
+{
+    if (drained_ || flush_due_ || finishing_ || source_ != source_state::busy)
+        return false;
+    return queue_.pending() < options_.max_write_size;
+}
+
+inline stream_action stream_engine::decide_write(time_point now)
+{
+    bool const pending = queue_.pending() != 0;
+    bool const ending = finishing_ && source_ != source_state::busy;
+    if (opened_ && !pending && !ending)
+        return action::none();
+    if (opened_ && !ending && would_defer()) {
+        if (turn_posted_)
+            return action::none();
+        turn_posted_ = true;
+        arrivals_ = 0;
+        return action::simple(action::type::defer_write);
+    }
+    bool const last = ending && queue_.fits(options_.max_write_size);
+    if (last && watch_kind_ == peer_watch::connection_read) {
+        // The watch ends before the end of the body goes out: once the
+        // client has the end it may send its next request, which belongs
+        // to the connection, not to this stream.
+        if (watch_ == watch_state::active) {
+            watch_ = watch_state::stopping;
+            return action::simple(action::type::stop_watch);
+        }
+        if (watch_ == watch_state::stopping)
+            return action::none();
+    }
+    std::span<net::const_buffer const> payload;
+    if (pending)
+        payload = queue_.take(options_.max_write_size);
+    opened_ = true;
+    writing_ = true;
+    write_started_ = now;
+    flush_due_ = false;
+    drained_ = false;
+    end_issued_ = last;
+    return action::write(payload, queue_.writing(), last);
+}
+
+inline std::optional<stream_engine::time_point> stream_engine::deadline() const noexcept
+{
+    if (aborted_ || end_written_)
+        return std::nullopt;
+    if (writing_) {
+        if (options_.send_timeout.count() > 0)
+            return write_started_ + options_.send_timeout;
+        return std::nullopt;
+    }
+    if (heartbeat_.count() > 0 && !finishing_)
+        return last_write_ + heartbeat_;
+    return std::nullopt;
+}
+
+inline stream_action stream_engine::next(time_point now)
+{
+    using type = action::type;
+    if (completed_ || !started_)
+        return action::none();
+    bool const ending = finishing_ || aborted_;
+
+    // The source: cancelled, then released, once the stream is ending.
+    if (ending && source_ == source_state::busy && !source_cancelled_) {
+        source_cancelled_ = true;
+        return action::simple(type::cancel_source);
+    }
+    if (ending && source_ == source_state::idle) {
+        source_ = source_state::gone;
+        return action::simple(type::release_source);
+    }
+
+    if (aborted_) {
+        if (!aborting_) {
+            aborting_ = true;
+            return action::simple(type::abort);
+        }
+        if (watch_ == watch_state::active && watch_kind_ == peer_watch::connection_read) {
+            watch_ = watch_state::stopping;
+            return action::simple(type::stop_watch);
+        }
+    } else {
+        if (watch_ == watch_state::off && !end_issued_) {
+            watch_ = watch_state::active;
+            return action::simple(type::watch);
+        }
+        if (std::exchange(backlog_wanted_, false) && !finishing_ && queue_.pending() < options_.max_write_size)
+            return action::take_backlog(options_.max_write_size - queue_.pending());
+        if (source_ == source_state::idle && !finishing_ && !backpressure_ &&
+            queue_.queued() < options_.max_queued_bytes) {
+            source_ = source_state::busy;
+            return action::simple(type::ask_source);
+        }
+        if (!writing_ && !end_written_) {
+            auto const a = decide_write(now);
+            if (!a.is_none())
+                return a;
+        }
+    }
+
+    // One wait on the timer while something can fall due. A deadline that
+    // moves later needs no new wait: the wait re-checks when it fires.
+    if (auto const due = deadline()) {
+        if (!timer_armed_) {
+            timer_armed_ = true;
+            timer_expiry_ = *due;
+            return action::wait_until(*due);
+        }
+        if (*due < timer_expiry_ && !timer_cancelled_) {
+            timer_cancelled_ = true;
+            return action::simple(type::cancel_wait);
+        }
+    } else if (timer_armed_ && !timer_cancelled_) {
+        timer_cancelled_ = true; // nothing can fall due: no wait stays out
+        return action::simple(type::cancel_wait);
+    }
+
+    // Done once every sub-operation is.
+    if ((end_written_ || aborted_) && source_ == source_state::gone && !writing_ && !timer_armed_ && !turn_posted_ &&
+        (watch_ == watch_state::off || watch_ == watch_state::done)) {
+        completed_ = true;
+        error_code ec = result_;
+        if (!ec && bytes_lost_)
+            ec = make_error_code(error::unexpected_data);
+        return action::complete(ec);
+    }
+    return action::none();
+}
+
+} // namespace sse::detail
+
+#endif
