@@ -8,7 +8,7 @@
 #ifndef SSE_IMPL_HTTP1_HPP
 #define SSE_IMPL_HTTP1_HPP
 
-#include <sse/detail/counted_ref.hpp>
+#include <sse/detail/async_op.hpp>
 
 #include <boost/asio/append.hpp>
 #include <boost/asio/associated_cancellation_slot.hpp>
@@ -69,7 +69,12 @@ inline constexpr std::chrono::seconds refusal_linger{1};
 // connection, at most one read or write and one timer wait outstanding,
 // all on the stream's executor.
 template <class AsyncStream, class DynamicBuffer, class Handler, class CompletionHandler>
-class serve_op {
+class serve_op final : public async_op<
+                           serve_op<AsyncStream, DynamicBuffer, Handler, CompletionHandler>,
+                           CompletionHandler,
+                           typename AsyncStream::executor_type> {
+    using base = async_op<serve_op, CompletionHandler, typename AsyncStream::executor_type>;
+    using ref = typename base::ref;
     using executor_type = typename AsyncStream::executor_type;
     using clock = std::chrono::steady_clock;
     using timer_type = net::basic_waitable_timer<clock, net::wait_traits<clock>, executor_type>;
@@ -77,11 +82,6 @@ class serve_op {
     using parser_type = beast::http::request_parser<beast::http::string_body>;
     using result_type = std::invoke_result_t<Handler&, request_type&&>;
     using refusal_type = beast::http::response<beast::http::string_body>;
-    using handler_executor = net::associated_executor_t<CompletionHandler, executor_type>;
-    using work_type = std::decay_t<decltype(net::prefer(
-        std::declval<handler_executor>(),
-        net::execution::outstanding_work.tracked
-    ))>;
 
     enum class phase {
         starting,  // the first step is posted
@@ -96,31 +96,26 @@ class serve_op {
 
 public:
     serve_op(
+        CompletionHandler&& completion,
+        executor_type const& ex,
         AsyncStream& stream,
         DynamicBuffer& buffer,
         Handler&& handler,
-        server_options const& options,
-        CompletionHandler&& completion
+        server_options const& options
     )
-        : stream_(stream)
+        : base(std::move(completion), ex)
+        , stream_(stream)
         , buffer_(buffer)
         , handler_(std::move(handler))
         , options_(options)
-        , completion_(std::move(completion))
-        , work_(net::prefer(
-              net::get_associated_executor(completion_, stream.get_executor()),
-              net::execution::outstanding_work.tracked
-          ))
-        , timer_(stream.get_executor())
+        , timer_(ex)
     {
     }
 
     void start()
     {
         ref const self(this);
-        auto slot = net::get_associated_cancellation_slot(completion_);
-        if (slot.is_connected())
-            slot.assign([this](net::cancellation_type type) { on_cancel(type); });
+        this->on_cancellation([this](net::cancellation_type type) { on_cancel(type); });
         if constexpr (requires { beast::get_lowest_layer(stream_).expires_never(); })
             beast::get_lowest_layer(stream_).expires_never();
         posted_ = true;
@@ -315,16 +310,11 @@ private:
         if (completed_ || !finishing_ || reading_ || writing_ || timer_armed_ || posted_)
             return;
         completed_ = true;
-        auto slot = net::get_associated_cancellation_slot(completion_);
-        if (slot.is_connected())
-            slot.clear();
         result_.reset();
         refusal_.reset();
         parser_.reset();
         handler_.reset();
-        CompletionHandler completion = std::move(completion_);
-        work_type work = std::move(work_);
-        net::dispatch(work, net::append(std::move(completion), result_ec_));
+        this->complete(result_ec_);
     }
 
     // The request handler threw: nothing more is done, and the completion
@@ -333,9 +323,7 @@ private:
     {
         abandoned_ = true;
         deadline_.reset();
-        auto slot = net::get_associated_cancellation_slot(completion_);
-        if (slot.is_connected())
-            slot.clear();
+        this->clear_cancellation();
         if (timer_armed_)
             timer_.cancel();
     }
@@ -454,44 +442,24 @@ private:
         }
     }
 
-    // Owned jointly by every pending sub-operation's handler.
-    using ref = counted_ref<serve_op>;
-    friend ref;
+    // The handlers of the sub-operations: each holds a counted reference
+    // to the operation, which frees itself with the last.
+    using sub_handler = typename base::sub_handler;
 
-    void add_ref() noexcept { ++refs_; }
-    void release_ref() noexcept
-    {
-        if (--refs_ == 0)
-            delete this;
-    }
-
-    struct handler_base {
-        ref self;
-
-        using executor_type = typename serve_op::executor_type;
-        executor_type get_executor() const noexcept { return self.p->stream_.get_executor(); }
-    };
-
-    struct post_handler : handler_base {
+    struct post_handler : sub_handler {
         void operator()() { this->self.p->on_start(); }
     };
 
-    struct read_handler : handler_base {
-        using cancellation_slot_type = net::cancellation_slot;
-        cancellation_slot_type get_cancellation_slot() const noexcept { return this->self.p->read_cancel_.slot(); }
-
+    struct read_handler : base::template cancellable_handler<&serve_op::read_cancel_> {
         void operator()(error_code ec, std::size_t n) { this->self.p->on_read(ec, n); }
     };
 
-    struct write_handler : handler_base {
-        using cancellation_slot_type = net::cancellation_slot;
-        cancellation_slot_type get_cancellation_slot() const noexcept { return this->self.p->write_cancel_.slot(); }
-
+    struct write_handler : base::template cancellable_handler<&serve_op::write_cancel_> {
         void operator()(error_code ec) { this->self.p->on_write(ec); }
         void operator()(error_code ec, std::size_t) { this->self.p->on_write(ec); }
     };
 
-    struct timer_handler : handler_base {
+    struct timer_handler : sub_handler {
         void operator()(error_code) { this->self.p->on_timer(); }
     };
 
@@ -499,8 +467,6 @@ private:
     DynamicBuffer& buffer_;
     std::optional<Handler> handler_;
     server_options options_;
-    CompletionHandler completion_;
-    work_type work_;
     timer_type timer_;
     net::cancellation_signal read_cancel_;
     net::cancellation_signal write_cancel_;
@@ -511,7 +477,6 @@ private:
     error_code refusal_ec_;
     error_code result_ec_;
     phase phase_ = phase::starting;
-    std::size_t refs_ = 0;
     bool request_keep_alive_ = false;
     bool keep_alive_ = false;
     bool reading_ = false;
@@ -538,8 +503,9 @@ struct serve_initiation {
     void operator()(CompletionHandler&& completion, Handler&& handler, server_options const& options) const
     {
         using op = serve_op<AsyncStream, DynamicBuffer, std::decay_t<Handler>, std::decay_t<CompletionHandler>>;
-        (new op(*stream, *buffer, std::forward<Handler>(handler), options, std::forward<CompletionHandler>(completion)))
-            ->start();
+        std::decay_t<CompletionHandler> c(std::forward<CompletionHandler>(completion));
+        std::decay_t<Handler> h(std::forward<Handler>(handler));
+        op::create(std::move(c), stream->get_executor(), *stream, *buffer, std::move(h), options)->start();
     }
 };
 

@@ -8,6 +8,7 @@
 #ifndef SSE_HTTP2_IMPL_SERVE_HPP
 #define SSE_HTTP2_IMPL_SERVE_HPP
 
+#include <sse/detail/async_op.hpp>
 #include <sse/detail/counted_ref.hpp>
 #include <sse/detail/stream_engine.hpp>
 #include <sse/response.hpp>
@@ -456,30 +457,32 @@ private:
 // the handler for each complete request, and ends when the session, the
 // transport or the caller says so, once every stream has finished.
 template <class AsyncStream, class Handler, class CompletionHandler>
-class serve_op final : public connection_base {
+class serve_op final
+    : public connection_base
+    , public sse::detail::
+          async_op<serve_op<AsyncStream, Handler, CompletionHandler>, CompletionHandler, typename AsyncStream::executor_type> {
+    using base = sse::detail::async_op<serve_op, CompletionHandler, typename AsyncStream::executor_type>;
+    using ref = typename base::ref;
     using executor_type = typename AsyncStream::executor_type;
     using clock = std::chrono::steady_clock;
     using timer_type = net::basic_waitable_timer<clock, net::wait_traits<clock>, executor_type>;
-    using handler_executor = net::associated_executor_t<CompletionHandler, executor_type>;
-    using work_type = std::decay_t<decltype(net::prefer(
-        std::declval<handler_executor>(),
-        net::execution::outstanding_work.tracked
-    ))>;
 
     static constexpr std::size_t read_size = 16 * 1024;
     static constexpr std::size_t write_size = 64 * 1024;
 
 public:
-    serve_op(AsyncStream& stream, Handler&& handler, server_options const& options, CompletionHandler&& done)
+    serve_op(
+        CompletionHandler&& done,
+        executor_type const& ex,
+        AsyncStream& stream,
+        Handler&& handler,
+        server_options const& options
+    )
         : connection_base(options)
+        , base(std::move(done), ex)
         , stream_(stream)
         , handler_(std::move(handler))
-        , done_(std::move(done))
-        , work_(net::prefer(
-              net::get_associated_executor(done_, stream.get_executor()),
-              net::execution::outstanding_work.tracked
-          ))
-        , timer_(stream.get_executor())
+        , timer_(ex)
         , read_buffer_(new std::uint8_t[read_size])
     {
     }
@@ -488,9 +491,7 @@ public:
     void start(DynamicBuffer& buffer)
     {
         ref const self(this);
-        auto slot = net::get_associated_cancellation_slot(done_);
-        if (slot.is_connected())
-            slot.assign([this](net::cancellation_type type) { on_cancel(type); });
+        this->on_cancellation([this](net::cancellation_type type) { on_cancel(type); });
         // Bytes read before: the preface, perhaps more.
         auto const bytes = buffer.data();
         for (auto const b : beast::buffers_range_ref(bytes)) {
@@ -517,7 +518,8 @@ public:
 
     void stream_done() override
     {
-        ref const self(this); // the streams kept the operation alive until now
+        ref const self(this);
+        this->release_ref(); // the stream's
         --streams_;
         if (ending_)
             post_complete();
@@ -596,21 +598,16 @@ private:
         if (reading_ || writing_ || timer_armed_ || streams_ != 0)
             return;
         complete_posted_ = true;
-        net::post(stream_.get_executor(), [self = ref(this)] { self.p->complete(); });
+        net::post(stream_.get_executor(), [self = ref(this)] { self.p->on_complete(); });
     }
 
-    void complete()
+    void on_complete()
     {
         completed_ = true;
-        auto slot = net::get_associated_cancellation_slot(done_);
-        if (slot.is_connected())
-            slot.clear();
         error_code ec = result();
         if (!ec)
             ec = result_;
-        CompletionHandler done = std::move(done_);
-        work_type work = std::move(work_);
-        net::dispatch(work, net::append(std::move(done), ec));
+        this->complete(ec);
     }
 
     void arm_timer()
@@ -694,6 +691,7 @@ private:
         unsigned const status = parts.header.result_int();
         auto* body = new stream_body<executor_type, Source>(*this, s.id, stream_.get_executor(), std::move(parts));
         ++streams_;
+        this->add_ref(); // the stream's, until stream_done()
         submit(s, status, nva, body);
         if (s.body == body)
             body->start();
@@ -781,46 +779,23 @@ private:
     }
 
     // Owned jointly by every pending sub-operation and every stream still
-    // running.
-    using ref = sse::detail::counted_ref<serve_op>;
-    friend ref;
+    // running (each holds a counted reference).
+    using sub_handler = typename base::sub_handler;
 
-    void add_ref() noexcept { ++refs_; }
-    void release_ref() noexcept
-    {
-        if (--refs_ == 0 && streams_ == 0)
-            delete this;
-    }
-
-    struct handler_base {
-        ref self;
-
-        using executor_type = typename serve_op::executor_type;
-        executor_type get_executor() const noexcept { return self.p->stream_.get_executor(); }
-    };
-
-    struct read_handler : handler_base {
-        using cancellation_slot_type = net::cancellation_slot;
-        cancellation_slot_type get_cancellation_slot() const noexcept { return this->self.p->read_cancel_.slot(); }
-
+    struct read_handler : base::template cancellable_handler<&serve_op::read_cancel_> {
         void operator()(error_code ec, std::size_t n) { this->self.p->on_read(ec, n); }
     };
 
-    struct write_handler : handler_base {
-        using cancellation_slot_type = net::cancellation_slot;
-        cancellation_slot_type get_cancellation_slot() const noexcept { return this->self.p->write_cancel_.slot(); }
-
+    struct write_handler : base::template cancellable_handler<&serve_op::write_cancel_> {
         void operator()(error_code ec, std::size_t) { this->self.p->on_write(ec); }
     };
 
-    struct timer_handler : handler_base {
+    struct timer_handler : sub_handler {
         void operator()(error_code) { this->self.p->on_timer(); }
     };
 
     AsyncStream& stream_;
     Handler handler_;
-    CompletionHandler done_;
-    work_type work_;
     timer_type timer_;
     net::cancellation_signal read_cancel_;
     net::cancellation_signal write_cancel_;
@@ -831,7 +806,6 @@ private:
     clock::time_point last_active_ = clock::now();
     clock::time_point write_started_{};
     std::size_t streams_ = 0;
-    std::size_t refs_ = 0;
     bool reading_ = false;
     bool read_done_ = false;
     bool writing_ = false;
@@ -865,8 +839,8 @@ struct serve_initiation {
             "AsyncStream type requirements not met: see Beast's AsyncStream"
         );
         using op = serve_op<AsyncStream, Handler, std::decay_t<CompletionHandler>>;
-        auto* p = new op(*stream, std::move(handler), options, std::forward<CompletionHandler>(done));
-        p->start(*buffer);
+        std::decay_t<CompletionHandler> d(std::forward<CompletionHandler>(done));
+        op::create(std::move(d), stream->get_executor(), *stream, std::move(handler), options)->start(*buffer);
     }
 };
 
