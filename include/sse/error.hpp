@@ -59,7 +59,9 @@ enum class error {
     /** The source failed: its producer threw, or it reported an error. */
     source_failed,
 
-    /** The peer sent bytes during the stream, which an event stream does not expect. */
+    /** The peer sent bytes during an HTTP/1.1 event stream (it pipelined
+        its next request): the stream ended cleanly, early. The bytes are
+        in the connection's buffer when `async_write` was given one. */
     unexpected_data,
 
     /** A subscriber fell behind by more than its queue holds, and was

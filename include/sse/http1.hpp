@@ -81,7 +81,9 @@ concept request_handler = std::invocable<H&, request&&> && handler_result<std::i
         read);
     @li with the error of a stream that ended otherwise than cleanly
         (`error::peer_gone` when the peer left, `error::send_timeout`, ...);
-        see `sse::async_write`;
+        see `sse::async_write`. A stream that a pipelined request ended
+        (`error::unexpected_data`) ended cleanly: that request is answered
+        next;
     @li with `beast::http::error::partial_message` when the peer closes in
         the middle of a request, or with the error of a failed read or
         write;

@@ -172,18 +172,23 @@ beast::http::response<beast::http::string_body> make_response(
 
     An ordinary response is written with `beast::http::async_write`, as it
     is: keep-alive and framing are what its header says. An event stream
-    is written with `sse::async_write(AsyncStream&, stream_response<Source>&,
-    CompletionToken&&)`, whose documentation describes how it ends.
+    is written with `sse::async_write(AsyncStream&, DynamicBuffer&,
+    stream_response<Source>&, CompletionToken&&)`, whose documentation
+    describes how it ends and what becomes of bytes the client sends.
 
     @param stream The stream, an AsyncReadStream and AsyncWriteStream. Its
     executor must serialize handlers. It must remain valid until the handler
     is called; no other write (nor, for a stream, read) may be started on it
     meanwhile.
 
+    @param buffer The connection's read buffer, where bytes the client
+    pipelines during an event stream are appended (see the stream
+    overload). The overloads without it cannot give such bytes back.
+
     @param response The response. The operation takes it over when it
-    starts (the ordinary response is moved into the operation, which keeps
-    it alive until the write is done): the response may be a temporary, and
-    is left empty.
+    starts (for a deferred operation: when it is launched; the ordinary
+    response is moved into the operation, which keeps it alive until the
+    write is done): the response may be a temporary, and is left empty.
 
     @param token The completion token. The handler signature is
     @code void handler(error_code ec) @endcode
@@ -193,18 +198,46 @@ beast::http::response<beast::http::string_body> make_response(
     `net::post`.
 
     @par Per-Operation Cancellation
-    An event stream supports `terminal`, `partial` and `total` cancellation
-    alike (see the stream overload). An ordinary response supports what
+    An event stream: `terminal` ends it at once, `partial` and `total`
+    cleanly (see the stream overload). An ordinary response supports what
     `beast::http::async_write` supports: `terminal`, after which the
     connection must be closed.
 */
+template <
+    class AsyncStream,
+    class DynamicBuffer,
+    net::completion_token_for<void(error_code)> CompletionToken =
+        net::default_completion_token_t<typename AsyncStream::executor_type>>
+    requires net::is_dynamic_buffer<DynamicBuffer>::value
+auto async_write(
+    AsyncStream& stream,
+    DynamicBuffer& buffer,
+    response& response,
+    CompletionToken&& token = CompletionToken()
+);
+
+/// @copydoc async_write(AsyncStream&, DynamicBuffer&, response&, CompletionToken&&)
+template <
+    class AsyncStream,
+    class DynamicBuffer,
+    net::completion_token_for<void(error_code)> CompletionToken =
+        net::default_completion_token_t<typename AsyncStream::executor_type>>
+    requires net::is_dynamic_buffer<DynamicBuffer>::value
+auto async_write(
+    AsyncStream& stream,
+    DynamicBuffer& buffer,
+    response&& response,
+    CompletionToken&& token = CompletionToken()
+);
+
+/// @copydoc async_write(AsyncStream&, DynamicBuffer&, response&, CompletionToken&&)
 template <
     class AsyncStream,
     net::completion_token_for<void(error_code)> CompletionToken =
         net::default_completion_token_t<typename AsyncStream::executor_type>>
 auto async_write(AsyncStream& stream, response& response, CompletionToken&& token = CompletionToken());
 
-/// @copydoc async_write(AsyncStream&, response&, CompletionToken&&)
+/// @copydoc async_write(AsyncStream&, DynamicBuffer&, response&, CompletionToken&&)
 template <
     class AsyncStream,
     net::completion_token_for<void(error_code)> CompletionToken =

@@ -209,15 +209,19 @@ inline constexpr end_cleanly_t end_cleanly{};
     @li a write outlasting `send_timeout`: `error::send_timeout`;
     @li the source failing: the stream ends cleanly, then
         `error::source_failed` (or the source's own error);
-    @li the peer sending bytes during the stream (pipelining is not
-        supported on an event stream): the stream ends cleanly, then
+    @li the peer sending bytes during the stream (a client pipelining its
+        next request): the stream ends cleanly, then
         `error::unexpected_data`;
     @li cancellation: see below.
 
     Whichever comes first ends the others, and the source is destroyed (a
     producer coroutine's frame with it) before the completion handler runs.
-    After an error the connection should be closed. These rules are the
-    same over HTTP/2 (`http2::async_serve`): one engine decides for both.
+    After an error the connection should be closed, except after
+    `error::unexpected_data` with the overload that takes the buffer: the
+    stream ended cleanly and the pipelined bytes are in the buffer, so the
+    connection can go on with the next request (as `http1::async_serve`
+    does). These rules are the same over HTTP/2 (`http2::async_serve`):
+    one engine decides for both.
 
     @par No byte is lost between requests
     The read that watches the peer ends before the last chunk is written,

@@ -501,3 +501,16 @@ TEST_CASE("stream engine: the deprecated keep_alive still sets the heartbeat", "
     s.e.timer_fired(s.now);
     CHECK(s.run() == actions{"wait(+250)"});
 }
+
+TEST_CASE("stream engine: the peer leaves as the watch is being stopped", "[stream_engine]")
+{
+    // The read ends with the peer's close rather than the cancellation: the
+    // connection is over, so is the stream, whose end is never written.
+    script s;
+    s.open();
+    s.e.source_finished();
+    CHECK(s.run() == actions{"release", "stop_watch", "cancel_wait"});
+    s.e.timer_fired(s.now);
+    s.e.watch_ended(boost::asio::error::eof, false);
+    CHECK(s.run() == actions{"abort", completed(sse::error::peer_gone)});
+}

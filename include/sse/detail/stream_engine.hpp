@@ -39,6 +39,7 @@
 #include <cstddef>
 #include <optional>
 #include <span>
+#include <vector>
 
 namespace sse::detail {
 
@@ -167,6 +168,19 @@ public:
     // write (the response header with it) goes out at once.
     void start(time_point now);
 
+    // The source's async_next completed: with an error, with nothing (the
+    // source finished) or with an item.
+    template <class Item>
+    void source_completed(error_code ec, std::optional<Item> const& item)
+    {
+        if (ec)
+            source_failed(ec);
+        else if (!item)
+            source_finished();
+        else
+            source_yielded(*item);
+    }
+
     // The source's async_next delivered an item.
     template <class Item>
     void source_yielded(Item const& item)
@@ -284,6 +298,23 @@ private:
     bool backpressure_ = false;
     bool bytes_lost_ = false;
 };
+
+// For sinks, the take_backlog action: what `source` already holds, up to
+// `max_bytes`, taken without waiting into the engine (through `batch`, kept
+// by the sink for its storage). A source without try_take holds nothing.
+template <class Source, class Item>
+void take_backlog(stream_engine& engine, Source& source, std::vector<Item>& batch, std::size_t max_bytes)
+{
+    std::size_t n = 0;
+    if constexpr (requires { source.try_take(batch, max_bytes); }) {
+        batch.clear();
+        n = source.try_take(batch, max_bytes);
+        for (auto const& item : batch)
+            engine.push(item);
+        batch.clear();
+    }
+    engine.backlog_taken(n);
+}
 
 } // namespace sse::detail
 

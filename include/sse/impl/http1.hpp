@@ -236,8 +236,9 @@ private:
         if (timer_armed_)
             timer_.cancel();
         writing_ = true;
-        // Bytes the client pipelines during the stream stay in the buffer;
-        // the next request is never read by the stream.
+        // Bytes the client pipelines during the stream end it, and stay in
+        // the buffer for the next request; a request sent after the stream
+        // ended is never read by it.
         sse::async_write(stream_, buffer_, res, write_handler{{ref(this)}});
     }
 
@@ -386,7 +387,9 @@ private:
             return finish(net::error::operation_aborted);
         if (timed_out_)
             return finish(beast::error::timeout);
-        if (ec)
+        // A client that pipelined its next request during an event stream
+        // ended the stream, cleanly: the request is in the buffer, next.
+        if (ec && !(phase_ == phase::streaming && ec == error::unexpected_data))
             return finish(ec);
         if (!keep_alive_) {
             shutdown_send(stream_);

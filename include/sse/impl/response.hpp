@@ -102,23 +102,40 @@ struct plain_write_handler {
     }
 };
 
-template <class AsyncStream>
+template <class AsyncStream, class DynamicBuffer>
 struct response_write_initiation {
     AsyncStream* stream;
+    DynamicBuffer* buffer;
 
     using executor_type = typename AsyncStream::executor_type;
 
     executor_type get_executor() const noexcept { return stream->get_executor(); }
 
     template <class Handler>
+    void operator()(Handler&& handler, response* r) const
+    {
+        write(std::forward<Handler>(handler), *r);
+    }
+
+    template <class Handler>
     void operator()(Handler&& handler, response&& r) const
+    {
+        write(std::forward<Handler>(handler), r);
+    }
+
+private:
+    template <class Handler>
+    void write(Handler&& handler, response& r) const
     {
         static_assert(
             beast::is_async_stream<AsyncStream>::value,
             "AsyncStream type requirements not met: see Beast's AsyncStream"
         );
         if (r.is_stream()) {
-            sse::async_write(*stream, r.stream(), std::forward<Handler>(handler));
+            if constexpr (std::is_same_v<DynamicBuffer, no_buffer>)
+                sse::async_write(*stream, r.stream(), std::forward<Handler>(handler));
+            else
+                sse::async_write(*stream, *buffer, r.stream(), std::forward<Handler>(handler));
             return;
         }
         auto message = std::make_unique<response::plain_type>(std::move(r.plain()));
@@ -173,17 +190,34 @@ beast::http::response<beast::http::string_body> make_response(
     return res;
 }
 
+template <class AsyncStream, class DynamicBuffer, net::completion_token_for<void(error_code)> CompletionToken>
+    requires net::is_dynamic_buffer<DynamicBuffer>::value
+auto async_write(AsyncStream& stream, DynamicBuffer& buffer, response& response, CompletionToken&& token)
+{
+    using init = detail::response_write_initiation<AsyncStream, DynamicBuffer>;
+    return net::async_initiate<CompletionToken, void(error_code)>(init{&stream, &buffer}, token, &response);
+}
+
+template <class AsyncStream, class DynamicBuffer, net::completion_token_for<void(error_code)> CompletionToken>
+    requires net::is_dynamic_buffer<DynamicBuffer>::value
+auto async_write(AsyncStream& stream, DynamicBuffer& buffer, response&& response, CompletionToken&& token)
+{
+    using init = detail::response_write_initiation<AsyncStream, DynamicBuffer>;
+    return net::async_initiate<CompletionToken, void(error_code)>(init{&stream, &buffer}, token, std::move(response));
+}
+
 template <class AsyncStream, net::completion_token_for<void(error_code)> CompletionToken>
 auto async_write(AsyncStream& stream, response& response, CompletionToken&& token)
 {
-    using init = detail::response_write_initiation<AsyncStream>;
-    return net::async_initiate<CompletionToken, void(error_code)>(init{&stream}, token, std::move(response));
+    using init = detail::response_write_initiation<AsyncStream, detail::no_buffer>;
+    return net::async_initiate<CompletionToken, void(error_code)>(init{&stream, nullptr}, token, &response);
 }
 
 template <class AsyncStream, net::completion_token_for<void(error_code)> CompletionToken>
 auto async_write(AsyncStream& stream, response&& response, CompletionToken&& token)
 {
-    return sse::async_write(stream, response, std::forward<CompletionToken>(token));
+    using init = detail::response_write_initiation<AsyncStream, detail::no_buffer>;
+    return net::async_initiate<CompletionToken, void(error_code)>(init{&stream, nullptr}, token, std::move(response));
 }
 
 } // namespace sse

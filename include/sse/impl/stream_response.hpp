@@ -137,7 +137,7 @@ private:
         switch (a.get_type()) {
         case type::none: break;
         case type::ask_source: source_->async_next(next_handler{{ref(this)}}); break;
-        case type::take_backlog: take_backlog(a.max_bytes()); break;
+        case type::take_backlog: sse::detail::take_backlog(engine_, *source_, batch_, a.max_bytes()); break;
         case type::write: start_write(a, now); break;
         case type::defer_write: net::post(this->get_executor(), turn_handler{{ref(this)}}); break;
         case type::wait_until:
@@ -152,19 +152,6 @@ private:
         case type::abort: write_cancel_.emit(net::cancellation_type::terminal); break;
         case type::complete: finish(a.error()); break;
         }
-    }
-
-    void take_backlog(std::size_t max_bytes)
-    {
-        std::size_t n = 0;
-        if constexpr (requires(std::vector<item_type>& v) { source_->try_take(v, max_bytes); }) {
-            batch_.clear();
-            n = source_->try_take(batch_, max_bytes);
-            for (auto const& item : batch_)
-                engine_.push(item);
-            batch_.clear();
-        }
-        engine_.backlog_taken(n);
     }
 
     void start_write(action const& a, clock::time_point now)
@@ -200,12 +187,7 @@ private:
 
     void on_next(error_code ec, std::optional<item_type> item)
     {
-        if (ec)
-            engine_.source_failed(ec);
-        else if (!item)
-            engine_.source_finished();
-        else
-            engine_.source_yielded(*item);
+        engine_.source_completed(ec, item);
         run();
     }
 

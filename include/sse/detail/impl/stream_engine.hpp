@@ -75,9 +75,11 @@ inline void stream_engine::watch_ended(error_code ec, bool data) noexcept
         finish(make_error_code(error::unexpected_data));
         return;
     }
-    if (stopped)
-        return;
+    if (stopped && (!ec || ec == net::error::operation_aborted))
+        return; // stopped as asked
     if (ec) {
+        // The peer closed or reset, even as the watch was being stopped:
+        // the stream is over, and the connection with it.
         abort(ec == beast::error::timeout ? ec : make_error_code(error::peer_gone));
         return;
     }
