@@ -32,7 +32,7 @@ namespace sse {
 
 /// What a broadcaster does with a subscriber whose queue is full.
 enum class slow_subscriber_policy {
-    /// End its stream with `error::slow_consumer`; a browser reconnects and
+    /// End its stream with `error::slow_subscriber`; a browser reconnects and
     /// resumes from the history with its `Last-Event-ID`.
     disconnect,
 
@@ -97,7 +97,7 @@ public:
 
         Completes with the next queued event at once (posted to the
         handler's executor), or when one is published. Completes with
-        `error::slow_consumer` when the subscriber fell behind under the
+        `error::slow_subscriber` when the subscriber fell behind under the
         `disconnect` policy. Supports per-operation cancellation (all
         types): it completes with `net::error::operation_aborted`.
 

@@ -66,7 +66,7 @@ enum class error {
 
     /** A subscriber fell behind by more than its queue holds, and was
         disconnected (`slow_subscriber_policy::disconnect`). */
-    slow_consumer,
+    slow_subscriber,
 
     /** The HTTP/2 peer broke the protocol (a malformed frame, a bad
         preface, a flood nghttp2 refuses): the connection ended with a
@@ -77,6 +77,9 @@ enum class error {
         `server_options::reset_budget` allows: the connection ended with a
         GOAWAY (ENHANCE_YOUR_CALM). */
     reset_budget_exceeded,
+
+    /// Deprecated: the old name of `slow_subscriber`, kept for one release.
+    slow_consumer [[deprecated("sse::error::slow_consumer is renamed sse::error::slow_subscriber")]] = slow_subscriber,
 };
 
 /// Returns the error category of the `sse::error` values.

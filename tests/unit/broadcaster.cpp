@@ -211,7 +211,7 @@ TEST_CASE("broadcaster: slow subscribers", "[broadcaster]")
         auto rd = std::make_shared<reader>(std::move(sub), r.ioc, 1);
         rd->start();
         REQUIRE(rd->done.wait());
-        CHECK(rd->ec == sse::error::slow_consumer);
+        CHECK(rd->ec == sse::error::slow_subscriber);
     }
     SECTION("skip to the newest")
     {

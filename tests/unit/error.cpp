@@ -31,3 +31,17 @@ TEST_CASE("error: category and messages", "[error]")
     }
     CHECK(sse::make_error_code(static_cast<sse::error>(999)).message() == "sse error");
 }
+
+TEST_CASE("error: the deprecated name of slow_subscriber", "[error]")
+{
+#if defined(__GNUC__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+#endif
+    sse::error const old = sse::error::slow_consumer;
+#if defined(__GNUC__)
+#pragma GCC diagnostic pop
+#endif
+    CHECK(old == sse::error::slow_subscriber);
+    CHECK(sse::make_error_code(old) == sse::error::slow_subscriber);
+}

@@ -115,10 +115,7 @@ template <
     class Handler,
     net::completion_token_for<void(error_code)> CompletionToken =
         net::default_completion_token_t<typename AsyncStream::executor_type>>
-auto async_serve(AsyncStream& stream, DynamicBuffer& buffer, Handler handler, CompletionToken&& token = CompletionToken())
-{
-    return http2::async_serve(stream, buffer, std::move(handler), server_options{}, std::forward<CompletionToken>(token));
-}
+auto async_serve(AsyncStream& stream, DynamicBuffer& buffer, Handler handler, CompletionToken&& token = CompletionToken());
 
 } // namespace sse::http2
 

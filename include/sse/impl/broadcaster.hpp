@@ -127,7 +127,7 @@ struct broadcast_subscriber {
         auto const& o = topic->options;
         if (bytes + s.size() > o.max_subscriber_bytes) {
             if (o.slow_policy == slow_subscriber_policy::disconnect) {
-                failed = make_error_code(error::slow_consumer);
+                failed = make_error_code(error::slow_subscriber);
                 clear_queue();
                 if (waiting)
                     complete(failed, std::nullopt);

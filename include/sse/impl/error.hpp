@@ -37,8 +37,8 @@ public:
         case error::peer_gone: return "the peer closed or reset the connection";
         case error::send_timeout: return "the peer stopped reading: send timeout";
         case error::source_failed: return "the message source failed";
-        case error::unexpected_data: return "the peer sent unexpected data during the stream";
-        case error::slow_consumer: return "the subscriber fell behind and was disconnected";
+        case error::unexpected_data: return "the peer sent bytes during the stream (a pipelined request)";
+        case error::slow_subscriber: return "the subscriber fell behind and was disconnected";
         case error::protocol_error: return "the HTTP/2 peer broke the protocol";
         case error::reset_budget_exceeded: return "the HTTP/2 peer caused too many stream errors and resets";
         }

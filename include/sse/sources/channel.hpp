@@ -67,28 +67,17 @@ public:
     /// The channel.
     Channel& channel() const noexcept { return *channel_; }
 
-    template <net::completion_token_for<void(error_code, std::optional<value_type>)> Token>
-    auto async_next(Token&& token)
-    {
-        return net::async_initiate<Token, void(error_code, std::optional<value_type>)>(
-            [this](auto handler) {
-                auto slot = net::get_associated_cancellation_slot(handler);
-                auto ex = net::get_associated_executor(handler, channel_->get_executor());
-                auto receive = [h = std::move(handler)](error_code ec, value_type item) mutable {
-                    if (ec == net::experimental::error::channel_closed)
-                        std::move(h)(error_code(), std::nullopt);
-                    else if (ec == net::experimental::error::channel_cancelled)
-                        std::move(h)(error_code(net::error::operation_aborted), std::nullopt);
-                    else if (ec)
-                        std::move(h)(ec, std::nullopt);
-                    else
-                        std::move(h)(error_code(), std::optional<value_type>(std::move(item)));
-                };
-                channel_->async_receive(net::bind_cancellation_slot(slot, net::bind_executor(ex, std::move(receive))));
-            },
-            token
-        );
-    }
+    /** Receives the next message from the channel.
+
+        @param token The completion token, with the signature
+        @code void(error_code ec, std::optional<value_type> item) @endcode
+        as `message_source` describes: the channel closed finishes the
+        source, a cancelled receive is `net::error::operation_aborted`. The
+        handler's associated executor (the channel's when it has none) and
+        cancellation slot apply to the receive.
+    */
+    template <net::completion_token_for<void(error_code, std::optional<Item>)> Token>
+    auto async_next(Token&& token);
 
 private:
     std::shared_ptr<Channel> channel_;
@@ -121,5 +110,7 @@ struct source_adapter<std::shared_ptr<Channel>> {
 #endif
 
 } // namespace sse
+
+#include <sse/sources/impl/channel.hpp>
 
 #endif

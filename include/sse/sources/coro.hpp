@@ -23,28 +23,8 @@
 namespace sse {
 
 namespace detail {
-
-// Adapts the handler of async_next to the coroutine's completion signature,
-// passing its associated executor, cancellation slot and allocator through
-// instead of copying them into binders.
 template <class Source, class Handler>
-struct resume_handler {
-    Source* source;
-    Handler handler;
-
-    template <class Item>
-    void operator()(std::optional<Item> item)
-    {
-        std::move(handler)(error_code(), std::move(item));
-    }
-
-    template <class Item>
-    void operator()(std::exception_ptr e, std::optional<Item> item)
-    {
-        std::move(handler)(source->to_error(e), std::move(item));
-    }
-};
-
+struct resume_handler;
 } // namespace detail
 
 /** A `message_source` over `net::experimental::coro<Item>`: a producer
@@ -91,57 +71,31 @@ public:
     coro_source(coro_source&&) noexcept = default;
     coro_source& operator=(coro_source&&) = delete;
 
-    template <net::completion_token_for<void(error_code, std::optional<value_type>)> Token>
-    auto async_next(Token&& token)
-    {
-        return net::async_initiate<Token, void(error_code, std::optional<value_type>)>(
-            [this](auto handler) { this->start(std::move(handler)); }, token
-        );
-    }
+    /** Resumes the coroutine until its next `co_yield`, or its end.
+
+        @param token The completion token, with the signature
+        @code void(error_code ec, std::optional<value_type> item) @endcode
+        as `message_source` describes. The coroutine's executor runs it;
+        the handler's associated executor, cancellation slot and allocator
+        pass through to the resumption.
+    */
+    template <net::completion_token_for<void(error_code, std::optional<std::remove_cvref_t<Item>>)> Token>
+    auto async_next(Token&& token);
 
     /// The exception that escaped the coroutine, if one did.
     std::exception_ptr exception() const noexcept { return exception_; }
 
 private:
     template <class Handler>
-    void start(Handler handler)
-    {
-        coro_.async_resume(detail::resume_handler<coro_source, Handler>{this, std::move(handler)});
-    }
+    void start(Handler handler);
 
-    error_code to_error(std::exception_ptr e)
-    {
-        if (!e)
-            return {};
-        try {
-            std::rethrow_exception(e);
-        } catch (boost::system::system_error const& se) {
-            if (se.code() == net::error::operation_aborted)
-                return se.code();
-        } catch (...) {
-        }
-        exception_ = e;
-        return make_error_code(error::source_failed);
-    }
+    error_code to_error(std::exception_ptr e);
 
     coro_type coro_;
     std::exception_ptr exception_;
 };
 
 } // namespace sse
-
-template <template <class, class> class Associator, class Source, class Handler, class Default>
-struct boost::asio::associator<Associator, sse::detail::resume_handler<Source, Handler>, Default>
-    : Associator<Handler, Default> {
-    static typename Associator<Handler, Default>::type get(sse::detail::resume_handler<Source, Handler> const& h) noexcept
-    {
-        return Associator<Handler, Default>::get(h.handler);
-    }
-    static auto get(sse::detail::resume_handler<Source, Handler> const& h, Default const& d) noexcept
-    {
-        return Associator<Handler, Default>::get(h.handler, d);
-    }
-};
 
 namespace sse {
 
@@ -158,5 +112,7 @@ struct source_adapter<net::experimental::coro<Item, void, Executor, Allocator>> 
 #endif
 
 } // namespace sse
+
+#include <sse/sources/impl/coro.hpp>
 
 #endif

@@ -9,11 +9,8 @@
 #define SSE_SOURCES_RANGE_HPP
 
 #include <sse/message_source.hpp>
-#include <sse/detail/handler_executor.hpp>
 
-#include <boost/asio/append.hpp>
 #include <boost/asio/async_result.hpp>
-#include <boost/asio/post.hpp>
 
 #include <iterator>
 #include <optional>
@@ -45,38 +42,19 @@ public:
 
     range_source& operator=(range_source&&) = delete;
 
-    template <net::completion_token_for<void(error_code, std::optional<value_type>)> Token>
-    auto async_next(Token&& token)
-    {
-        return net::async_initiate<Token, void(error_code, std::optional<value_type>)>(
-            [this](auto handler) {
-                // The item is made when the posted function runs, so that it
-                // is not moved through every layer of the post.
-                auto ex = detail::handler_executor(handler);
-                net::post(ex, [this, h = std::move(handler)]() mutable {
-                    std::optional<value_type> item = this->next();
-                    std::move(h)(error_code(), std::move(item));
-                });
-            },
-            token
-        );
-    }
+    /** Yields the next element, or finishes after the last.
+
+        @param token The completion token, with the signature
+        @code void(error_code ec, std::optional<value_type> item) @endcode
+        as `message_source` describes. The handler must have an associated
+        executor: the completion is posted to it (see `message_source`).
+    */
+    template <net::completion_token_for<
+        void(error_code, std::optional<std::remove_cvref_t<std::ranges::range_value_t<Range>>>)> Token>
+    auto async_next(Token&& token);
 
 private:
-    std::optional<value_type> next()
-    {
-        if (!it_)
-            it_.emplace(std::ranges::begin(range_));
-        if (*it_ == std::ranges::end(range_))
-            return std::nullopt;
-        std::optional<value_type> item;
-        if constexpr (std::ranges::view<Range>)
-            item.emplace(**it_);
-        else
-            item.emplace(std::ranges::iter_move(*it_));
-        ++*it_;
-        return item;
-    }
+    std::optional<value_type> next();
 
     Range range_;
     std::optional<std::ranges::iterator_t<Range>> it_;
@@ -98,5 +76,7 @@ struct source_adapter<Range> {
 #endif
 
 } // namespace sse
+
+#include <sse/sources/impl/range.hpp>
 
 #endif

@@ -845,6 +845,12 @@ auto async_serve(
     );
 }
 
-} // namespace sse
+template <class AsyncStream, class DynamicBuffer, class Handler, net::completion_token_for<void(error_code)> CompletionToken>
+auto async_serve(AsyncStream& stream, DynamicBuffer& buffer, Handler handler, CompletionToken&& token)
+{
+    return http2::async_serve(stream, buffer, std::move(handler), server_options{}, std::forward<CompletionToken>(token));
+}
+
+} // namespace sse::http2
 
 #endif
