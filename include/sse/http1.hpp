@@ -100,8 +100,12 @@ concept request_handler = std::invocable<H&, request&&> && handler_result<std::i
     handlers (use a strand when the io_context runs on several threads);
     the request handler is called on it. It must remain valid until the
     completion handler is called, and nothing else may read or write it
-    meanwhile. When its lowest layer is a `beast::basic_stream`,
-    `expires_never()` is called on it: the timeouts are this operation's.
+    meanwhile. Its `async_read_some` must support per-operation
+    cancellation (`terminal`), as Asio's sockets, `beast::tcp_stream` and
+    `net::ssl::stream` do: reads are cancelled on timeouts, on
+    cancellation, and before an event stream's last chunk. When its lowest
+    layer is a `beast::basic_stream`, `expires_never()` is called on it:
+    the timeouts are this operation's.
 
     @param buffer A Beast DynamicBuffer (`beast::flat_buffer`, ...) holding
     the bytes already read from the stream, if any. It must remain valid

@@ -239,8 +239,11 @@ inline constexpr end_cleanly_t end_cleanly{};
     `tcp::socket`, ...). Its executor must serialize handlers (use a strand
     when the io_context runs on several threads). It must remain valid
     until the handler is called; no other read or write may be started on
-    it meanwhile. The stream's own timeouts apply to the read that watches
-    for the peer: call `beast::tcp_stream::expires_never()` first, or the
+    it meanwhile. Its `async_read_some` must support per-operation
+    cancellation (`terminal`), as Asio's sockets, `beast::tcp_stream` and
+    `net::ssl::stream` do: the read that watches the peer is cancelled
+    before the last chunk is written. The stream's own timeouts apply to
+    that read: call `beast::tcp_stream::expires_never()` first, or the
     stream ends with `beast::error::timeout` when the expiry passes.
 
     @param buffer The connection's read buffer (a DynamicBuffer, such as

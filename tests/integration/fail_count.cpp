@@ -1,0 +1,874 @@
+//
+// Copyright (c) 2026 The sse authors
+//
+// Distributed under the Boost Software License, Version 1.0. (See accompanying
+// file LICENSE or copy at http://www.boost.org/LICENSE_1_0.txt)
+//
+
+// Every way the self-owning operations can end, reached on purpose, as
+// Beast's own tests do (test/beast/http/write.cpp, testFailures): the
+// operation runs over Beast's in-memory test stream with a fail_count of
+// N, for N = 0, 1, 2, ... until a run no injected failure reached. The
+// N-th read or write on the server's end fails with
+// beast::test::error::test_failure, and so does every one after it. Then
+// the same operations are cancelled after k turns of the io_context, for
+// k = 0, 1, 2, ... until they finish on their own, with each kind of
+// cancellation.
+//
+// Whatever happens, a user may rely on this: the completion handler runs
+// exactly once, with an error that says what happened; the source is
+// destroyed before it runs (and the request handler of async_serve too);
+// every byte of the operation's memory, taken from the handler's
+// allocator, is given back; the io_context runs out of work; and what the
+// client received is a beginning of the right answer, the whole of it when
+// nothing failed.
+
+// Test that header file is self-contained.
+#include <sse/http1.hpp>
+
+#include <sse/parser.hpp>
+#include <sse/response.hpp>
+#include <sse/sources/range.hpp>
+#include <sse/stream_response.hpp>
+
+#include <boost/asio/associated_cancellation_slot.hpp>
+#include <boost/asio/bind_allocator.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/bind_executor.hpp>
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/cancellation_type.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/_experimental/test/error.hpp>
+#include <boost/beast/_experimental/test/fail_count.hpp>
+#include <boost/beast/_experimental/test/stream.hpp>
+#include <boost/beast/core/bind_handler.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+#include "catch.hpp"
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <utility>
+#include <vector>
+
+namespace {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using sse::error_code;
+
+// A bound on N and k: far more than any operation here needs.
+constexpr std::size_t max_steps = 2000;
+
+// ------------------------------------------------------------ lifetimes
+
+// How many objects of a kind are alive.
+struct lifetimes {
+    int live = 0;
+};
+
+// A source that counts its live objects, so that a test sees when the
+// producer is destroyed. It forwards to the source it wraps.
+template <class Inner>
+class counted_source {
+public:
+    using value_type = typename Inner::value_type;
+
+    counted_source(Inner inner, lifetimes& l) : inner_(std::move(inner)), lifetimes_(&l) { ++lifetimes_->live; }
+
+    counted_source(counted_source&& other) : inner_(std::move(other.inner_)), lifetimes_(other.lifetimes_)
+    {
+        ++lifetimes_->live;
+    }
+
+    counted_source& operator=(counted_source&&) = delete;
+
+    ~counted_source() { --lifetimes_->live; }
+
+    template <class Token>
+    auto async_next(Token&& token)
+    {
+        return inner_.async_next(std::forward<Token>(token));
+    }
+
+private:
+    Inner inner_;
+    lifetimes* lifetimes_;
+};
+
+// Held by a request handler: counts the handler's live copies.
+class lifetime_token {
+public:
+    explicit lifetime_token(lifetimes& l) : lifetimes_(&l) { ++lifetimes_->live; }
+    lifetime_token(lifetime_token const& other) : lifetimes_(other.lifetimes_) { ++lifetimes_->live; }
+    lifetime_token& operator=(lifetime_token const&) = delete;
+    ~lifetime_token() { --lifetimes_->live; }
+
+private:
+    lifetimes* lifetimes_;
+};
+
+// ------------------------------------------------------------ memory
+
+// The bytes taken from a completion handler's allocator and not given back.
+struct heap_usage {
+    std::size_t live = 0;
+    std::size_t allocations = 0;
+};
+
+// An allocator that counts what it hands out: bound to the completion
+// handler, it is what the operation allocates itself with.
+template <class T>
+struct counting_allocator {
+    using value_type = T;
+
+    heap_usage* usage;
+
+    explicit counting_allocator(heap_usage& u) noexcept : usage(&u) {}
+
+    template <class U>
+    counting_allocator(counting_allocator<U> const& other) noexcept : usage(other.usage)
+    {
+    }
+
+    T* allocate(std::size_t n)
+    {
+        usage->live += n * sizeof(T);
+        ++usage->allocations;
+        return std::allocator<T>().allocate(n);
+    }
+
+    void deallocate(T* p, std::size_t n) noexcept
+    {
+        usage->live -= n * sizeof(T);
+        std::allocator<T>().deallocate(p, n);
+    }
+
+    template <class U>
+    bool operator==(counting_allocator<U> const& other) const noexcept
+    {
+        return usage == other.usage;
+    }
+};
+
+// ------------------------------------------------------------ the stream
+
+// Beast's test stream with reads that honour per-operation cancellation,
+// as a socket's do. Beast's test stream (1.81 to 1.90) leaves a read's
+// cancellation slot alone: a read it holds ends only when the peer writes
+// or closes. An HTTP/1.1 event stream ends by cancelling the read that
+// watches the peer, and async_serve stops a waiting read the same way, so
+// over the bare test stream neither could end before the client did.
+//
+// Reads go to the test stream, into a buffer of this adapter's; a
+// cancelled read completes at once with operation_aborted while the test
+// stream's read stays pending, and the bytes it brings are kept for the
+// next read. Failures the test stream injects reach the read that is
+// waiting, or the next one. Writes go straight to the test stream.
+class cancellable_stream {
+public:
+    using executor_type = beast::test::stream::executor_type;
+
+    explicit cancellable_stream(beast::test::stream& next) : state_(std::make_shared<state>(next)) {}
+
+    executor_type get_executor() noexcept { return state_->next.get_executor(); }
+
+    template <class MutableBufferSequence, class ReadToken>
+    auto async_read_some(MutableBufferSequence const& buffers, ReadToken&& token)
+    {
+        return net::async_initiate<ReadToken, void(error_code, std::size_t)>(
+            [st = state_](auto handler, MutableBufferSequence const& b) { st->start_read(std::move(handler), b); },
+            token,
+            buffers
+        );
+    }
+
+    template <class ConstBufferSequence, class WriteToken>
+    auto async_write_some(ConstBufferSequence const& buffers, WriteToken&& token)
+    {
+        return state_->next.async_write_some(buffers, std::forward<WriteToken>(token));
+    }
+
+private:
+    // A read waiting for bytes: its handler, type-erased.
+    struct pending_read {
+        virtual ~pending_read() = default;
+        virtual net::cancellation_slot slot() const noexcept = 0;
+        // Completes the read as if by post.
+        virtual void complete(executor_type const& ex, error_code ec, std::size_t n) = 0;
+    };
+
+    template <class Handler>
+    struct pending_read_of final : pending_read {
+        explicit pending_read_of(Handler h) : handler(std::move(h)) {}
+
+        net::cancellation_slot slot() const noexcept override
+        {
+            return net::get_associated_cancellation_slot(handler, net::cancellation_slot());
+        }
+
+        void complete(executor_type const& ex, error_code ec, std::size_t n) override
+        {
+            net::post(ex, beast::bind_front_handler(std::move(handler), ec, n));
+        }
+
+        Handler handler;
+    };
+
+    struct state : std::enable_shared_from_this<state> {
+        explicit state(beast::test::stream& s) : next(s) {}
+
+        beast::test::stream& next;
+        beast::flat_buffer received; // read from the test stream, not yet delivered
+        error_code failure;          // the test stream's read failed: for the next read
+        bool next_reading = false;   // a read of the test stream is pending
+        std::vector<net::mutable_buffer> buffers;
+        std::unique_ptr<pending_read> waiting;
+
+        template <class Handler, class MutableBufferSequence>
+        void start_read(Handler handler, MutableBufferSequence const& b)
+        {
+            if (waiting)
+                throw std::logic_error("cancellable_stream: one read at a time");
+            buffers.assign(net::buffer_sequence_begin(b), net::buffer_sequence_end(b));
+            waiting = std::make_unique<pending_read_of<Handler>>(std::move(handler));
+            if (received.size() != 0 || failure || net::buffer_size(buffers) == 0)
+                return deliver();
+            auto slot = waiting->slot();
+            if (slot.is_connected()) {
+                slot.assign([w = this->weak_from_this()](net::cancellation_type) {
+                    if (auto const st = w.lock(); st && st->waiting)
+                        st->complete(net::error::operation_aborted, 0, true);
+                });
+            }
+            if (!next_reading)
+                read_next();
+        }
+
+        void read_next()
+        {
+            next_reading = true;
+            next.async_read_some(received.prepare(4096), [st = this->shared_from_this()](error_code ec, std::size_t n) {
+                st->next_reading = false;
+                st->received.commit(n);
+                if (ec)
+                    st->failure = ec;
+                if (st->waiting)
+                    st->deliver();
+            });
+        }
+
+        void deliver()
+        {
+            if (received.size() != 0 || net::buffer_size(buffers) == 0) {
+                std::size_t const n = net::buffer_copy(buffers, received.data());
+                received.consume(n);
+                return complete({}, n);
+            }
+            complete(std::exchange(failure, {}), 0);
+        }
+
+        // Completes the waiting read. Its cancellation handler is removed,
+        // unless it is the caller: the next read replaces it.
+        void complete(error_code ec, std::size_t n, bool cancelled = false)
+        {
+            auto read = std::move(waiting);
+            if (auto slot = read->slot(); slot.is_connected() && !cancelled)
+                slot.clear();
+            read->complete(next.get_executor(), ec, n);
+        }
+    };
+
+    std::shared_ptr<state> state_;
+};
+
+// ------------------------------------------------------------ the watchdog
+
+// Aborts the program, naming the iteration, if it lasts too long: an
+// operation that never completes, or keeps work after completing, makes
+// io_context::run hang, and a hang should say where it is.
+class watchdog {
+public:
+    explicit watchdog(std::string what)
+        : what_(std::move(what))
+        , thread_([this] {
+            std::unique_lock lock(m_);
+            if (!cv_.wait_for(lock, std::chrono::seconds(30), [&] { return done_; })) {
+                std::fprintf(stderr, "hang: %s\n", what_.c_str());
+                std::abort();
+            }
+        })
+    {
+    }
+
+    watchdog(watchdog const&) = delete;
+    watchdog& operator=(watchdog const&) = delete;
+
+    ~watchdog()
+    {
+        {
+            std::lock_guard lock(m_);
+            done_ = true;
+        }
+        cv_.notify_one();
+        thread_.join();
+    }
+
+private:
+    std::string what_;
+    std::mutex m_;
+    std::condition_variable cv_;
+    bool done_ = false;
+    std::thread thread_;
+};
+
+// ------------------------------------------------------------ the answers
+
+std::string const stream_head = "HTTP/1.1 200 OK\r\n"
+                                "Content-Type: text/event-stream\r\n"
+                                "Cache-Control: no-cache\r\n"
+                                "X-Accel-Buffering: no\r\n"
+                                "Transfer-Encoding: chunked\r\n\r\n";
+
+std::string const plain_answer = "HTTP/1.1 200 OK\r\n"
+                                 "Content-Type: text/plain\r\n"
+                                 "Content-Length: 6\r\n\r\n"
+                                 "hello\n";
+
+std::string const plain_request = "GET / HTTP/1.1\r\nHost: localhost\r\n\r\n";
+std::string const stream_request = "GET /events HTTP/1.1\r\nHost: localhost\r\n\r\n";
+
+std::chrono::milliseconds const reconnect_time{2500};
+
+std::vector<sse::message> messages()
+{
+    return {
+        sse::message{}.id(1).data("one"),
+        sse::message{}.id(2).event("tick").data("two\nlines"),
+        sse::message{}.id(3).data("three"),
+    };
+}
+
+std::vector<sse::event> const all_events = {
+    {"message", "one", "1"},
+    {"tick", "two\nlines", "2"},
+    {"message", "three", "3"},
+};
+
+// With a retry, the first write carries a payload along with the head.
+sse::stream_options stream_options()
+{
+    sse::stream_options o;
+    o.retry = reconnect_time;
+    return o;
+}
+
+// The whole body of the event stream, de-chunked.
+std::string const& full_payload()
+{
+    static std::string const payload = [] {
+        std::string s = sse::to_string(sse::message{}.retry(reconnect_time));
+        for (auto const& m : messages())
+            s += sse::to_string(m);
+        return s;
+    }();
+    return payload;
+}
+
+// Whether the first `size` bytes of the body are whole messages.
+bool ends_a_message(std::size_t size)
+{
+    std::size_t end = sse::to_string(sse::message{}.retry(reconnect_time)).size();
+    if (size == end)
+        return true;
+    for (auto const& m : messages()) {
+        end += sse::to_string(m).size();
+        if (size == end)
+            return true;
+    }
+    return false;
+}
+
+auto make_stream_source(lifetimes& sources)
+{
+    return counted_source{sse::as_source(messages()), sources};
+}
+
+// One response as the client read it.
+struct reply {
+    std::string raw;  // its bytes
+    std::string head; // up to the empty line (all of raw when it has none)
+    std::string body; // de-chunked, as far as it came
+    bool complete = false;
+    bool well_formed = true;
+};
+
+// Splits what the client received into responses, as an HTTP/1.1 client
+// parses them. The last one may be cut short.
+std::vector<reply> replies_in(std::string_view wire)
+{
+    std::vector<reply> out;
+    while (!wire.empty()) {
+        reply r;
+        auto const end_of_head = wire.find("\r\n\r\n");
+        r.head = std::string(wire.substr(0, end_of_head == std::string_view::npos ? wire.size() : end_of_head + 4));
+        http::response_parser<http::string_body> parser;
+        parser.eager(true);
+        std::size_t used = 0;
+        error_code ec;
+        while (!parser.is_done() && used < wire.size()) {
+            std::size_t const n = parser.put(net::buffer(wire.data() + used, wire.size() - used), ec);
+            used += n;
+            if (ec == http::error::need_more) {
+                ec = {};
+                used = wire.size(); // the rest is a beginning
+                break;
+            }
+            if (ec || n == 0)
+                break;
+        }
+        r.well_formed = !ec;
+        r.complete = parser.is_done();
+        if (!r.complete)
+            used = wire.size();
+        r.raw = std::string(wire.substr(0, used));
+        r.body = parser.get().body();
+        wire.remove_prefix(used);
+        bool const last = !r.complete || !r.well_formed;
+        out.push_back(std::move(r));
+        if (last)
+            break;
+    }
+    return out;
+}
+
+// The data of each whole chunk of a chunked body, as it was framed.
+std::vector<std::string> chunks_of(std::string_view body)
+{
+    std::vector<std::string> out;
+    for (;;) {
+        auto const eol = body.find("\r\n");
+        if (eol == std::string_view::npos)
+            break;
+        std::size_t const size = std::stoul(std::string(body.substr(0, eol)), nullptr, 16);
+        if (body.size() < eol + 2 + size + 2)
+            break;
+        out.emplace_back(body.substr(eol + 2, size));
+        body.remove_prefix(eol + 2 + size + 2);
+        if (size == 0)
+            break;
+    }
+    return out;
+}
+
+// What a client has of the event stream is a beginning of the right one:
+// the head, then whole chunks of whole messages when the transport wrote
+// whole writes, and, once complete, the end of the body. Which messages
+// made it is for the caller to check.
+void check_stream_reply(reply const& r, bool whole_writes)
+{
+    CHECK(r.well_formed);
+    if (r.head.size() < stream_head.size() || !r.head.ends_with("\r\n\r\n")) {
+        CHECK(stream_head.starts_with(r.head));
+        CHECK(!r.complete);
+        return;
+    }
+    CHECK(r.head == stream_head);
+    CHECK(full_payload().starts_with(r.body));
+    if (whole_writes && !r.body.empty())
+        CHECK(ends_a_message(r.body.size()));
+    if (whole_writes) {
+        CHECK(r.raw.size() > r.head.size()); // the head never goes out alone: the retry is with it
+        // A write is one chunk of whole messages: none is split.
+        std::size_t sent = 0;
+        for (auto const& chunk : chunks_of(std::string_view(r.raw).substr(r.head.size()))) {
+            sent += chunk.size();
+            if (!chunk.empty())
+                CHECK(ends_a_message(sent));
+        }
+        CHECK(sent == r.body.size());
+    }
+    if (r.complete) {
+        CHECK(r.raw.ends_with("\r\n0\r\n\r\n"));
+        CHECK(ends_a_message(r.body.size()));
+    }
+}
+
+// The whole event stream, byte for byte once de-chunked, as a client
+// reads it.
+void check_whole_stream(reply const& r)
+{
+    CHECK(r.complete);
+    CHECK(r.head == stream_head);
+    CHECK(r.body == full_payload());
+    CHECK(sse::parse_events(r.body) == all_events);
+}
+
+// An ordinary response goes out whole, or as a beginning of itself.
+void check_plain_reply(reply const& r)
+{
+    CHECK(r.well_formed);
+    if (r.complete)
+        CHECK(r.raw == plain_answer);
+    else
+        CHECK(plain_answer.starts_with(r.raw));
+}
+
+// ------------------------------------------------------------ a connection
+
+// One connection: the server's end of a test stream pair (failing as a
+// fail_count says, when given one), the client's end, and what a test
+// observes of the operation.
+struct connection {
+    net::io_context ioc;
+    beast::test::stream server;
+    beast::test::stream client;
+    cancellable_stream stream{server};
+    beast::flat_buffer buffer;
+
+    lifetimes sources;
+    lifetimes handlers;
+    heap_usage heap;
+    int completions = 0;
+    error_code result;
+    bool source_alive_at_completion = false;
+    bool handler_alive_at_completion = false;
+    int streams_made = 0;
+
+    // The client's side.
+    std::string received;
+    std::array<char, 512> chunk{};
+    bool second_sent = false;
+
+    // io_size, when not zero, caps every read and write of the server's
+    // end: a request arrives in pieces, and a write is cut in pieces.
+    connection(beast::test::fail_count* fc, std::size_t io_size)
+        : server(fc ? beast::test::stream(ioc, *fc) : beast::test::stream(ioc))
+        , client(ioc)
+    {
+        server.connect(client);
+        if (io_size != 0) {
+            server.read_size(io_size);
+            server.write_size(io_size);
+        }
+    }
+
+    // A plain callback on the io_context, with a counting allocator. It
+    // closes the connection, as a caller does when the operation is over.
+    auto completion()
+    {
+        return net::bind_executor(
+            ioc,
+            net::bind_allocator(counting_allocator<char>(heap), [this](error_code ec) {
+                ++completions;
+                result = ec;
+                source_alive_at_completion = sources.live != 0;
+                handler_alive_at_completion = handlers.live != 0;
+                server.close();
+            })
+        );
+    }
+
+    // Whether the fail_count's failure was reached: the N-th call fails
+    // (the first when N is 0), and every call after it.
+    bool failure_reached(std::size_t n) const
+    {
+        return server.nread() + server.nwrite() >= std::max<std::size_t>(n, 1);
+    }
+
+    // Runs up to k handlers; returns whether the operation completed meanwhile.
+    bool run_turns(std::size_t k)
+    {
+        for (std::size_t i = 0; i < k && completions == 0; ++i) {
+            if (ioc.run_one() == 0)
+                break;
+        }
+        return completions != 0;
+    }
+
+    // The operation completed once, having given back what it held.
+    void check_ended_cleanly()
+    {
+        ioc.run(); // returns: the operation holds no work
+        REQUIRE(completions == 1);
+        CHECK_FALSE(source_alive_at_completion);
+        CHECK_FALSE(handler_alive_at_completion);
+        CHECK(sources.live == 0);
+        CHECK(handlers.live == 0);
+        CHECK(heap.allocations != 0); // the operation allocated from the handler's allocator
+        CHECK(heap.live == 0);
+    }
+
+    // ------------------------------------------------------- async_write
+
+    // Writes an event stream of three messages, with the overload that
+    // takes the connection's buffer (the response an lvalue) or the one
+    // without (the response a temporary).
+    template <class Token>
+    void start_write(bool with_buffer, Token token)
+    {
+        http::request<http::string_body> req{http::verb::get, "/events", 11};
+        req.set(http::field::host, "localhost");
+        if (with_buffer) {
+            auto response = sse::stream_response{req, make_stream_source(sources), stream_options()};
+            sse::async_write(stream, buffer, response, std::move(token));
+        } else {
+            sse::async_write(
+                stream, sse::stream_response{req, make_stream_source(sources), stream_options()}, std::move(token)
+            );
+        }
+    }
+
+    // ------------------------------------------------------- async_serve
+
+    // Serves "GET /" with a plain answer and "GET /events" with the event
+    // stream.
+    template <class Token>
+    void start_serve(bool pipelined, Token token)
+    {
+        sse::http1::async_serve(
+            stream,
+            buffer,
+            [this, token = lifetime_token(handlers)](sse::http1::request&& req) -> sse::response {
+                if (req.target() == "/events") {
+                    ++streams_made;
+                    return sse::stream_response{req, make_stream_source(sources), stream_options()};
+                }
+                return sse::make_response(req, http::status::ok, "hello\n");
+            },
+            sse::server_options(),
+            std::move(token)
+        );
+        start_client(pipelined);
+    }
+
+    // The client sends "GET /" and "GET /events", both at once or the
+    // second once it has the first answer; it closes once it has the end
+    // of the event stream, and stops when the server closes.
+    void start_client(bool pipelined)
+    {
+        second_sent = pipelined;
+        net::write(client, net::buffer(pipelined ? plain_request + stream_request : plain_request));
+        read_client();
+    }
+
+    void read_client()
+    {
+        client.async_read_some(net::buffer(chunk), [this](error_code ec, std::size_t n) {
+            received.append(chunk.data(), n);
+            if (ec)
+                return;
+            if (!second_sent && received.size() >= plain_answer.size()) {
+                second_sent = true;
+                net::write(client, net::buffer(stream_request));
+            }
+            if (received.ends_with("\r\n0\r\n\r\n")) {
+                client.close();
+                return;
+            }
+            read_client();
+        });
+    }
+};
+
+std::string label(char const* what, std::size_t step, std::size_t io_size)
+{
+    return std::string(what) + ", step " + std::to_string(step) + ", io_size " + std::to_string(io_size);
+}
+
+char const* name_of(net::cancellation_type type)
+{
+    switch (type) {
+    case net::cancellation_type::terminal: return "terminal";
+    case net::cancellation_type::partial: return "partial";
+    case net::cancellation_type::total: return "total";
+    default: return "?";
+    }
+}
+
+} // namespace
+
+// ------------------------------------------------------------ failures
+
+TEST_CASE("fail_count: sse::async_write completes once, whichever read or write fails", "[fail_count]")
+{
+    for (bool const with_buffer : {true, false}) {
+        for (std::size_t const io_size : {std::size_t(0), std::size_t(7)}) {
+            bool finished = false;
+            for (std::size_t n = 0; n < max_steps && !finished; ++n) {
+                CAPTURE(with_buffer, io_size, n);
+                watchdog dog(label(with_buffer ? "async_write(buffer)" : "async_write", n, io_size));
+                beast::test::fail_count fc(n);
+                connection c(&fc, io_size);
+                c.start_write(with_buffer, c.completion());
+                c.check_ended_cleanly();
+
+                auto const replies = replies_in(std::string(c.client.str()));
+                REQUIRE(replies.size() <= 1);
+                if (!replies.empty())
+                    check_stream_reply(replies[0], io_size == 0);
+                if (c.failure_reached(n)) {
+                    // A failed read or write means the peer is gone; the
+                    // body is left unfinished.
+                    CHECK(c.result == sse::error::peer_gone);
+                    CHECK((replies.empty() || !replies[0].complete));
+                } else {
+                    CHECK_FALSE(c.result);
+                    REQUIRE(replies.size() == 1);
+                    check_whole_stream(replies[0]);
+                    finished = true;
+                }
+            }
+            CHECK(finished);
+        }
+    }
+}
+
+TEST_CASE("fail_count: sse::http1::async_serve completes once, whichever read or write fails", "[fail_count]")
+{
+    for (bool const pipelined : {true, false}) {
+        for (std::size_t const io_size : {std::size_t(0), std::size_t(7)}) {
+            bool finished = false;
+            for (std::size_t n = 0; n < max_steps && !finished; ++n) {
+                CAPTURE(pipelined, io_size, n);
+                watchdog dog(label(pipelined ? "async_serve, pipelined" : "async_serve", n, io_size));
+                beast::test::fail_count fc(n);
+                connection c(&fc, io_size);
+                c.start_serve(pipelined, c.completion());
+                c.check_ended_cleanly();
+
+                auto const replies = replies_in(c.received);
+                REQUIRE(replies.size() <= 2);
+                if (!replies.empty())
+                    check_plain_reply(replies[0]);
+                if (replies.size() == 2) {
+                    CHECK(replies[0].complete);
+                    check_stream_reply(replies[1], io_size == 0);
+                }
+                bool const stream_complete = replies.size() == 2 && replies[1].complete;
+                if (!c.failure_reached(n)) {
+                    // Both answered; the session ends with no error when
+                    // the client closes.
+                    CHECK_FALSE(c.result);
+                    REQUIRE(replies.size() == 2);
+                    CHECK(replies[0].raw == plain_answer);
+                    check_whole_stream(replies[1]);
+                    finished = true;
+                } else if (c.streams_made != 0 && !stream_complete) {
+                    // The event stream was cut: it reports the peer gone,
+                    // and the session with it.
+                    CHECK(c.result == sse::error::peer_gone);
+                } else {
+                    // A request read or a plain answer failed: the error is
+                    // the transport's.
+                    CHECK(c.result == beast::test::error::test_failure);
+                }
+            }
+            CHECK(finished);
+        }
+    }
+}
+
+// ------------------------------------------------------------ cancellation
+
+TEST_CASE("fail_count: sse::async_write cancelled after any number of turns", "[fail_count]")
+{
+    for (auto const type :
+         {net::cancellation_type::terminal, net::cancellation_type::partial, net::cancellation_type::total}) {
+        for (bool const with_buffer : {true, false}) {
+            bool finished = false;
+            for (std::size_t k = 0; k < max_steps && !finished; ++k) {
+                CAPTURE(name_of(type), with_buffer, k);
+                watchdog dog(label(name_of(type), k, 0) + (with_buffer ? ", async_write(buffer)" : ", async_write"));
+                net::cancellation_signal signal;
+                connection c(nullptr, 0);
+                c.start_write(with_buffer, net::bind_cancellation_slot(signal.slot(), c.completion()));
+                finished = c.run_turns(k);
+                if (!finished)
+                    signal.emit(type);
+                c.check_ended_cleanly();
+
+                auto const replies = replies_in(std::string(c.client.str()));
+                REQUIRE(replies.size() <= 1);
+                if (!replies.empty())
+                    check_stream_reply(replies[0], true);
+                if (finished || !c.result) {
+                    // It had finished: the whole stream went out.
+                    CHECK_FALSE(c.result);
+                    REQUIRE(replies.size() == 1);
+                    check_whole_stream(replies[0]);
+                    continue;
+                }
+                CHECK(c.result == net::error::operation_aborted);
+                // Partial and total end the stream cleanly: a client that
+                // had the head has the end of the body.
+                if (type != net::cancellation_type::terminal && !replies.empty())
+                    CHECK(replies[0].complete);
+            }
+            CHECK(finished);
+        }
+    }
+}
+
+TEST_CASE("fail_count: sse::http1::async_serve cancelled after any number of turns", "[fail_count]")
+{
+    for (auto const type :
+         {net::cancellation_type::terminal, net::cancellation_type::partial, net::cancellation_type::total}) {
+        for (bool const pipelined : {true, false}) {
+            bool finished = false;
+            for (std::size_t k = 0; k < max_steps && !finished; ++k) {
+                CAPTURE(name_of(type), pipelined, k);
+                watchdog dog(label(name_of(type), k, 0) + (pipelined ? ", async_serve, pipelined" : ", async_serve"));
+                net::cancellation_signal signal;
+                connection c(nullptr, 0);
+                c.start_serve(pipelined, net::bind_cancellation_slot(signal.slot(), c.completion()));
+                finished = c.run_turns(k);
+                if (!finished)
+                    signal.emit(type);
+                c.check_ended_cleanly();
+
+                auto const replies = replies_in(c.received);
+                REQUIRE(replies.size() <= 2);
+                if (!replies.empty())
+                    check_plain_reply(replies[0]);
+                if (replies.size() == 2) {
+                    CHECK(replies[0].complete);
+                    check_stream_reply(replies[1], true);
+                }
+                if (finished || !c.result) {
+                    // It had finished: both answers went out whole.
+                    CHECK_FALSE(c.result);
+                    REQUIRE(replies.size() == 2);
+                    CHECK(replies[0].raw == plain_answer);
+                    check_whole_stream(replies[1]);
+                    continue;
+                }
+                CHECK(c.result == net::error::operation_aborted);
+                // Partial and total stop gracefully: every answer begun is
+                // finished, the event stream with the end of its body.
+                if (type != net::cancellation_type::terminal) {
+                    for (auto const& r : replies)
+                        CHECK(r.complete);
+                }
+            }
+            CHECK(finished);
+        }
+    }
+}
