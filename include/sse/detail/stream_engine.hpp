@@ -39,6 +39,7 @@
 #include <cstddef>
 #include <optional>
 #include <span>
+#include <type_traits>
 #include <vector>
 
 namespace sse::detail {
@@ -191,7 +192,7 @@ public:
             return; // the source is on its way out: the item is dropped
         queue_.push(item);
         ++arrivals_;
-        backlog_wanted_ = true;
+        backlog_wanted_ = takes_backlog_;
     }
 
     // One item of a backlog (take_backlog).
@@ -235,6 +236,10 @@ public:
     // queued, then the end of the body). Either reports operation_aborted.
     void cancelled(net::cancellation_type type) noexcept;
 
+    // Whether the source can hand over what it holds without waiting (it
+    // has try_take): if not, no take_backlog action is ever returned.
+    void set_source_takes_backlog(bool can) noexcept { takes_backlog_ = can; }
+
     // The connection holds too many bytes for all its streams (HTTP/2): no
     // more asking the source until it drains.
     void set_backpressure(bool on) noexcept { backpressure_ = on; }
@@ -245,7 +250,18 @@ public:
 
     // ----------------------------------------------------------- actions
 
-    action next(time_point now);
+    // The next action. `now` is a function returning the current time,
+    // called only when the action needs it (a write starts): reading the
+    // clock costs more than deciding.
+    template <class Now>
+        requires std::is_invocable_r_v<time_point, Now&>
+    action next(Now&& now);
+
+    // The next action, at a time given.
+    action next(time_point now)
+    {
+        return next([now] { return now; });
+    }
 
     // -------------------------------------------------------- observers
 
@@ -265,7 +281,8 @@ private:
     void finish(error_code ec) noexcept;
     void abort(error_code ec) noexcept;
     bool would_defer() const noexcept;
-    action decide_write(time_point now);
+    template <class Now>
+    action decide_write(Now& now);
     std::optional<time_point> deadline() const noexcept;
 
     stream_options options_;
@@ -295,9 +312,29 @@ private:
     bool flush_due_ = false;      // the deferring turn came back: write now
     bool drained_ = false;        // a backlog was taken: write now
     bool backlog_wanted_ = false;
+    bool takes_backlog_ = true;
     bool backpressure_ = false;
     bool bytes_lost_ = false;
 };
+
+// For sinks: the current time, read once and only when asked for.
+class lazy_now {
+public:
+    stream_engine::time_point operator()()
+    {
+        if (!now_)
+            now_ = stream_engine::clock::now();
+        return *now_;
+    }
+
+private:
+    std::optional<stream_engine::time_point> now_;
+};
+
+// Whether a source can hand over what it holds without waiting.
+template <class Source>
+inline constexpr bool takes_backlog =
+    requires(Source& s, std::vector<typename Source::value_type>& v, std::size_t n) { s.try_take(v, n); };
 
 // For sinks, the take_backlog action: what `source` already holds, up to
 // `max_bytes`, taken without waiting into the engine (through `batch`, kept

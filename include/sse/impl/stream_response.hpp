@@ -108,6 +108,7 @@ public:
         , on_end_(std::move(parts.on_end))
         , chunked_(parts.header.version() >= 11)
     {
+        engine_.set_source_takes_backlog(takes_backlog<Source>);
         head_ = http1_stream_head(parts.header, parts.keep_alive);
     }
 
@@ -126,12 +127,12 @@ public:
 private:
     void run()
     {
-        auto const now = clock::now();
+        lazy_now now;
         for (auto a = engine_.next(now); !a.is_none(); a = engine_.next(now))
             perform(a, now);
     }
 
-    void perform(action const& a, clock::time_point now)
+    void perform(action const& a, lazy_now& now)
     {
         using type = action::type;
         switch (a.get_type()) {
@@ -139,7 +140,11 @@ private:
         case type::ask_source: source_->async_next(next_handler{{ref(this)}}); break;
         case type::take_backlog: sse::detail::take_backlog(engine_, *source_, batch_, a.max_bytes()); break;
         case type::write: start_write(a, now); break;
-        case type::defer_write: net::post(this->get_executor(), turn_handler{{ref(this)}}); break;
+        case type::defer_write:
+            // A plain function object: posted to the stream's executor, and
+            // run there without the work tracking of a handler's executor.
+            net::post(this->get_executor(), [self = ref(this)] { self.p->on_turn(); });
+            break;
         case type::wait_until:
             timer_.expires_at(a.expiry());
             timer_.async_wait(timer_handler{{ref(this)}});
@@ -154,7 +159,7 @@ private:
         }
     }
 
-    void start_write(action const& a, clock::time_point now)
+    void start_write(action const& a, lazy_now& now)
     {
         static constexpr char crlf_end[] = "\r\n0\r\n\r\n";
         buffers_.clear();
@@ -170,7 +175,7 @@ private:
             buffers_.push_back(net::buffer(crlf_end + 2, 5));
         }
         if (buffers_.empty()) {
-            engine_.wrote({}, now); // the end of an HTTP/1.0 body: the connection's close
+            engine_.wrote({}, now()); // the end of an HTTP/1.0 body: the connection's close
             return;
         }
         net::async_write(stream_, buffers_, write_handler{{ref(this)}});
@@ -239,10 +244,6 @@ private:
 
     struct timer_handler : sub_handler {
         void operator()(error_code) { this->self.p->on_timer(); }
-    };
-
-    struct turn_handler : sub_handler {
-        void operator()() { this->self.p->on_turn(); }
     };
 
     void on_timer()

@@ -156,7 +156,8 @@ inline bool stream_engine::would_defer() const noexcept
     return queue_.pending() < options_.max_write_size;
 }
 
-inline stream_action stream_engine::decide_write(time_point now)
+template <class Now>
+stream_action stream_engine::decide_write(Now& now)
 {
     bool const pending = queue_.pending() != 0;
     bool const ending = finishing_ && source_ != source_state::busy;
@@ -186,7 +187,7 @@ inline stream_action stream_engine::decide_write(time_point now)
         payload = queue_.take(options_.max_write_size);
     opened_ = true;
     writing_ = true;
-    write_started_ = now;
+    write_started_ = now();
     flush_due_ = false;
     drained_ = false;
     end_issued_ = last;
@@ -207,7 +208,9 @@ inline std::optional<stream_engine::time_point> stream_engine::deadline() const 
     return std::nullopt;
 }
 
-inline stream_action stream_engine::next(time_point now)
+template <class Now>
+    requires std::is_invocable_r_v<stream_engine::time_point, Now&>
+stream_action stream_engine::next(Now&& now)
 {
     using type = action::type;
     if (completed_ || !started_)

@@ -162,6 +162,7 @@ public:
         , on_end_(std::move(parts.on_end))
         , refs_(1) // the session's
     {
+        engine_.set_source_takes_backlog(sse::detail::takes_backlog<Source>);
     }
 
     void start()
@@ -177,7 +178,7 @@ public:
 
     ssize_t read(std::uint8_t* buf, std::size_t len, std::uint32_t* flags) override
     {
-        auto const now = clock::now();
+        sse::detail::lazy_now now;
         in_callback_ = true;
         std::size_t n = 0;
         bool eof = false;
@@ -199,7 +200,7 @@ public:
             // the engine has it now, goes on in this frame.
             writing_ = false;
             bool const last = write_last_;
-            engine_.wrote({}, now);
+            engine_.wrote({}, now());
             if (last) {
                 eof = true;
                 break;
@@ -223,11 +224,10 @@ public:
     void closed(std::uint32_t, bool) override
     {
         session_ = nullptr;
-        auto const now = clock::now();
         if (writing_) {
             // Never to be pulled: the write ends with the stream.
             writing_ = false;
-            engine_.wrote(net::error::connection_reset, now);
+            engine_.wrote(net::error::connection_reset, clock::now());
         }
         if (watching_) {
             watching_ = false;
@@ -251,9 +251,13 @@ public:
 private:
     // ----------------------------------------------------------- actions
 
-    void run() { run(clock::now()); }
+    void run()
+    {
+        sse::detail::lazy_now now;
+        run(now);
+    }
 
-    void run(clock::time_point now)
+    void run(sse::detail::lazy_now& now)
     {
         if (engine_.done())
             return;
@@ -266,7 +270,7 @@ private:
             sync_queued();
     }
 
-    void perform(action const& a, clock::time_point now)
+    void perform(action const& a, sse::detail::lazy_now& now)
     {
         using type = action::type;
         switch (a.get_type()) {
@@ -274,7 +278,12 @@ private:
         case type::ask_source: source_->async_next(next_handler{ref(this)}); break;
         case type::take_backlog: sse::detail::take_backlog(engine_, *source_, batch_, a.max_bytes()); break;
         case type::write: offer(a, now); break;
-        case type::defer_write: net::post(timer_.get_executor(), turn_handler{ref(this)}); break;
+        case type::defer_write:
+            net::post(timer_.get_executor(), [self = ref(this)] {
+                self.p->engine_.turn_done();
+                self.p->run();
+            });
+            break;
         case type::wait_until:
             timer_.expires_at(a.expiry());
             timer_.async_wait(timer_handler{ref(this)});
@@ -295,7 +304,7 @@ private:
         case type::abort:
             if (writing_) {
                 writing_ = false;
-                engine_.wrote(net::error::operation_aborted, now);
+                engine_.wrote(net::error::operation_aborted, now());
             }
             if (session_) {
                 session_->reset(id_, NGHTTP2_CANCEL);
@@ -307,10 +316,10 @@ private:
     }
 
     // A write: offered to nghttp2, which pulls it through read().
-    void offer(action const& a, clock::time_point now)
+    void offer(action const& a, sse::detail::lazy_now& now)
     {
         if (a.bytes() == 0 && !a.last()) {
-            engine_.wrote({}, now); // the header alone: nghttp2 sent it with the response
+            engine_.wrote({}, now()); // the header alone: nghttp2 sent it with the response
             return;
         }
         buffers_ = a.buffers();
@@ -350,7 +359,10 @@ private:
     {
         if (!run_posted_) {
             run_posted_ = true;
-            net::post(timer_.get_executor(), run_handler{ref(this)});
+            net::post(timer_.get_executor(), [self = ref(this)] {
+                self.p->run_posted_ = false;
+                self.p->run();
+            });
         }
     }
 
@@ -392,22 +404,6 @@ private:
         void operator()(error_code)
         {
             this->self.p->engine_.timer_fired(clock::now());
-            this->self.p->run();
-        }
-    };
-
-    struct turn_handler : handler_base {
-        void operator()()
-        {
-            this->self.p->engine_.turn_done();
-            this->self.p->run();
-        }
-    };
-
-    struct run_handler : handler_base {
-        void operator()()
-        {
-            this->self.p->run_posted_ = false;
             this->self.p->run();
         }
     };
