@@ -75,11 +75,12 @@ public:
         return p;
     }
 
-    executor_type const& get_executor() const noexcept { return io_executor_; }
     allocator_type get_allocator() const noexcept { return allocator_; }
 
     // The base of each sub-operation's handler: a counted reference to the
-    // operation, its I/O executor and the completion handler's allocator.
+    // operation, its I/O executor (the derived operation's get_executor(),
+    // its stream's: not stored twice) and the completion handler's
+    // allocator.
     // One pointer: moving it through an operation's layers copies nothing
     // else.
     struct sub_handler {
@@ -104,7 +105,6 @@ protected:
     async_op(Handler&& handler, Executor const& ex)
         : handler_(std::move(handler))
         , allocator_(net::get_associated_allocator(handler_))
-        , io_executor_(ex)
         , work_(net::prefer(net::get_associated_executor(handler_, ex), net::execution::outstanding_work.tracked))
     {
     }
@@ -158,8 +158,7 @@ public:
 
 private:
     Handler handler_;
-    allocator_type allocator_;
-    Executor io_executor_;
+    [[no_unique_address]] allocator_type allocator_;
     work_type work_;
     std::size_t refs_ = 0;
 };

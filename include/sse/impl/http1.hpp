@@ -112,6 +112,8 @@ public:
     {
     }
 
+    executor_type get_executor() const noexcept { return stream_.get_executor(); }
+
     void start()
     {
         ref const self(this);

@@ -112,6 +112,8 @@ public:
         head_ = http1_stream_head(parts.header, parts.keep_alive);
     }
 
+    executor_type get_executor() const noexcept { return stream_.get_executor(); }
+
     void start()
     {
         ref const self(this);

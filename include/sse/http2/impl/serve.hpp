@@ -465,6 +465,8 @@ public:
     {
     }
 
+    executor_type get_executor() const noexcept { return stream_.get_executor(); }
+
     template <class DynamicBuffer>
     void start(DynamicBuffer& buffer)
     {
