@@ -22,8 +22,8 @@
 //   clears it before completing;
 // - gives the sub-operations' handlers the I/O executor and the handler's
 //   allocator (sub_handler);
-// - completes by dispatch to the handler's executor: never inside the
-//   initiating function, since every operation starts with I/O or a post.
+// - completes by a post to the handler's executor, after the operation's
+//   memory is freed: never inside the initiating function.
 
 #include <sse/detail/config.hpp>
 #include <sse/detail/counted_ref.hpp>
@@ -33,7 +33,7 @@
 #include <boost/asio/associated_cancellation_slot.hpp>
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/cancellation_signal.hpp>
-#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/execution/outstanding_work.hpp>
 #include <boost/asio/prefer.hpp>
 
@@ -132,15 +132,18 @@ protected:
             slot.clear();
     }
 
-    // Completes with args, by dispatch to the handler's executor. The
-    // operation's memory goes with its last reference, after.
+    // Completes with args, posted to the handler's executor: the
+    // operation's memory goes with the reference held by the caller of
+    // complete(), before the handler runs (Asio's rule: deallocate before
+    // the upcall, so that the handler may reuse or free the allocator's
+    // memory).
     template <class... Args>
     void complete(Args&&... args)
     {
         clear_cancellation();
         Handler h = std::move(handler_);
         work_type work = std::move(work_);
-        net::dispatch(work, net::append(std::move(h), std::forward<Args>(args)...));
+        net::post(work, net::append(std::move(h), std::forward<Args>(args)...));
     }
 
 public:

@@ -587,6 +587,7 @@ private:
         error_code ec = result();
         if (!ec)
             ec = result_;
+        handler_.reset(); // what it holds may go with the completion handler
         this->complete(ec);
     }
 
@@ -626,7 +627,7 @@ private:
             last_active_ = clock::now();
             s->head = s->request.method() == beast::http::verb::head;
             try {
-                answer(*s, handler_(std::move(s->request)));
+                answer(*s, (*handler_)(std::move(s->request)));
             } catch (...) {
                 if (!s->answered)
                     answer_error(*s, 500);
@@ -775,7 +776,7 @@ private:
     };
 
     AsyncStream& stream_;
-    Handler handler_;
+    std::optional<Handler> handler_; // destroyed before the completion handler runs
     timer_type timer_;
     net::cancellation_signal read_cancel_;
     net::cancellation_signal write_cancel_;
