@@ -53,13 +53,13 @@ inline constexpr std::chrono::seconds deadline{20};
 template <class T>
 class latch_value {
 public:
+    // Notifies under the lock: a waiter that then destroys the latch
+    // cannot do so while this is still notifying.
     void set(T v)
     {
-        {
-            std::lock_guard lock(m_);
-            v_ = std::move(v);
-            at_ = std::chrono::steady_clock::now();
-        }
+        std::lock_guard lock(m_);
+        v_ = std::move(v);
+        at_ = std::chrono::steady_clock::now();
         cv_.notify_all();
     }
 
