@@ -268,11 +268,8 @@ public:
     // Bytes serialized and not yet written, the write in flight included.
     std::size_t queued() const noexcept { return queue_.queued(); }
 
-    // The end of the body is written, or the stream was aborted.
-    bool ended() const noexcept { return end_written_ || aborted_; }
-    bool aborted() const noexcept { return aborted_; }
+    // The complete action was returned (its error is the stream's result).
     bool done() const noexcept { return completed_; }
-    error_code result() const noexcept { return result_; }
 
 private:
     enum class source_state { idle, busy, gone };
