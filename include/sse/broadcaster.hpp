@@ -11,6 +11,7 @@
 #include <sse/detail/config.hpp>
 #include <sse/error.hpp>
 #include <sse/message.hpp>
+#include <sse/request.hpp>
 #include <sse/serialized.hpp>
 
 #include <boost/asio/any_completion_handler.hpp>
@@ -36,9 +37,52 @@ enum class slow_subscriber_policy {
     /// resumes from the history with its `Last-Event-ID`.
     disconnect,
 
-    /// Drop what it has queued, send a gap event, and go on with the newest
+    /// Drop what it has queued, send a gap event (unless
+    /// `broadcaster_options::gap_event` is empty), and go on with the newest
     /// events.
     skip_to_newest,
+};
+
+/** How a subscription resumes after the last event id a client gives.
+
+    Either way the replay comes from the topic's history, and live events
+    follow it with no gap and no duplicate at the seam.
+*/
+enum class resume_mode {
+    /** The id is looked up among the ids the history holds: the events
+        after it are replayed. An id the history does not hold (older than
+        it, or unknown) gets a gap event, then the whole history. Ids are
+        compared as strings. The default.
+    */
+    gap_then_history,
+
+    /** Ids are the broadcaster's own decimal ones (1, 2, ... per topic, given
+        by `publish`), and a decimal id K replays exactly the held events
+        published after the event K, with no lookup:
+
+        @li nothing when K is at or past the newest id (live events then
+            follow whatever their ids: a K from before a restart holds
+            nothing back);
+        @li a gap event first only when events after K were already dropped
+            from the history (K + 1 is older than the oldest held);
+        @li K is compared as a number: `9` comes before `10`, `007` is 7, and
+            a K too large for 64 bits is past every id (nothing is replayed).
+
+        K is decimal when it is one or more ASCII digits and nothing else: `+7`,
+        `-1`, ` 7`, `7.0` and the empty string are not. A K that is not
+        decimal is handled as `gap_then_history` does: after that id when the
+        history holds it, else a gap event and the whole history.
+
+        An id set by the message itself (`message::id`) is kept as given and
+        does not move the topic's counter: such an event counts as published
+        between the broadcaster's ids around it, so it is replayed for a K
+        when it was published after the event K. A client that resumes with
+        such an id gets the events after it when the id is not decimal (it is
+        looked up as `gap_then_history` does); a decimal one is read as a K
+        of the broadcaster's own, whatever event carried it, so do not give
+        events decimal ids of your own in this mode.
+    */
+    after_id,
 };
 
 /// The limits and choices of a broadcaster. Every field has a documented default.
@@ -58,9 +102,19 @@ struct broadcaster_options {
     /** The event type of the gap event, sent without an id when a subscriber
         missed events: its `Last-Event-ID` is older than the history or
         unknown (the data is that id), or it was skipped ahead (the data is
-        the number of events dropped). Default: `gap`.
+        the number of events dropped). Empty: no gap event is ever sent, in
+        either resume mode or slow-subscriber policy. Default: `gap`.
     */
     std::string gap_event = "gap";
+
+    /** How a subscription resumes after a last event id. Default:
+        `resume_mode::gap_then_history`.
+
+        To replay every held event after a decimal id K and nothing else,
+        choose `resume_mode::after_id`, set `gap_event` empty, and pass K to
+        `subscribe` only when it is decimal.
+    */
+    resume_mode resume = resume_mode::gap_then_history;
 
     /** A query parameter that may carry the last event id, for a first
         connection that cannot set headers (`/events?lastEventId=42`). The
@@ -178,13 +232,19 @@ public:
         @param topic The topic.
         @param last_event_id The last event the client received: the
         subscription starts with every event after it that the history holds,
-        preceded by a gap event when the id is older than the history or
-        unknown. Without it, only live events.
+        preceded by a gap event when events were missed, as
+        `broadcaster_options::resume` says (by default: when the id is older
+        than the history or unknown). Without it, only live events.
     */
     subscription subscribe(std::string_view topic, std::optional<std::string_view> last_event_id = std::nullopt);
 
     /** Subscribes to a topic, resuming from the request's `Last-Event-ID`
         (or the query parameter named in the options).
+
+        The id is `last_event_id(request)`, or
+        `last_event_id(request, *options().last_event_id_param)` when the
+        options name a parameter: the header wins, and a query that is not
+        well-formed gives no id.
     */
     template <class Body, class Fields>
     subscription subscribe(beast::http::request<Body, Fields> const& request, std::string_view topic = {});

@@ -78,6 +78,15 @@ enum class error {
         GOAWAY (ENHANCE_YOUR_CALM). */
     reset_budget_exceeded,
 
+    /** A query string is not well-formed percent-encoding: a `%` is not
+        followed by two hex digits (`%`, `%4`, `%zz`). From `url_decode`
+        and `parse_query`. */
+    bad_percent_encoding,
+
+    /** `sse::server` refused a connection: `server_options::max_connections`
+        were being served. Given to `server_options::on_connection_error`. */
+    connection_limit,
+
     /// Deprecated: the old name of `slow_subscriber`, kept for one release.
     slow_consumer [[deprecated("sse::error::slow_consumer is renamed sse::error::slow_subscriber")]] = slow_subscriber,
 };

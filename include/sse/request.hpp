@@ -11,11 +11,13 @@
 // Reading an event-stream request, and refusing one.
 
 #include <sse/detail/config.hpp>
+#include <sse/query.hpp>
 
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/message.hpp>
 
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace sse {
@@ -25,6 +27,30 @@ namespace sse {
 */
 template <class Body, class Fields>
 std::optional<std::string_view> last_event_id(beast::http::request<Body, Fields> const& request);
+
+/** The last event id of a request, from its `Last-Event-ID` header or else
+    from a query parameter.
+
+    A browser's `EventSource` sends the header when it reconnects, but a
+    first connection cannot set headers: a page that wants to resume from
+    an id it kept puts it in the URL instead (`/events?lastEventId=42`).
+
+    @par Example
+    @code
+    // "/events?lastEventId=42" with no Last-Event-ID header: "42"
+    auto const id = sse::last_event_id(req, "lastEventId");
+    @endcode
+
+    @param request The request.
+    @param query_param The name of the query parameter.
+
+    @return The header's value when the header is present (even empty: the
+    header wins over the query); else the parameter's value, decoded as by
+    `query_parameter` (nullopt when the query is not well-formed); else
+    nullopt.
+*/
+template <class Body, class Fields>
+std::optional<std::string> last_event_id(beast::http::request<Body, Fields> const& request, std::string_view query_param);
 
 /// Whether the request accepts `text/event-stream`.
 ///

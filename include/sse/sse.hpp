@@ -19,6 +19,7 @@
 #include <sse/message.hpp>
 #include <sse/message_source.hpp>
 #include <sse/parser.hpp>
+#include <sse/query.hpp>
 #include <sse/request.hpp>
 #include <sse/response.hpp>
 #include <sse/serialized.hpp>

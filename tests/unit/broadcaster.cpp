@@ -25,8 +25,12 @@
 #include "catch.hpp"
 #include "loopback.hpp"
 
+#include <algorithm>
 #include <atomic>
+#include <limits>
 #include <memory>
+#include <optional>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -568,4 +572,348 @@ TEST_CASE("broadcaster: streams over loopback, removed when the client leaves", 
     REQUIRE(ended.wait());
     CHECK(*ended.wait() == sse::error::peer_gone);
     CHECK(hub.subscriber_count("news") == 0);
+}
+
+namespace {
+
+// What a new subscription holds before any live event: the replay, parsed.
+std::vector<sse::event> replay(sse::broadcaster& hub, std::string_view topic, std::optional<std::string_view> last_id)
+{
+    auto sub = hub.subscribe(topic, last_id);
+    std::vector<sse::serialized> out;
+    sub.try_take(out, std::numeric_limits<std::size_t>::max());
+    std::string wire;
+    for (auto const& s : out)
+        wire += s.view();
+    return sse::parse_events(wire);
+}
+
+// A gap event: no id, the given type and data.
+bool is_gap(sse::event const& e, std::string_view type, std::string_view data)
+{
+    return e.id.empty() && e.type == type && e.data == data;
+}
+
+// Ten events on topic "t", of which the history keeps the last five (6..10).
+sse::broadcaster_options after_id_options(std::string gap_event = "gap")
+{
+    sse::broadcaster_options o;
+    o.history_count = 5;
+    o.resume = sse::resume_mode::after_id;
+    o.gap_event = std::move(gap_event);
+    return o;
+}
+
+void publish_ten(sse::broadcaster& hub)
+{
+    for (int i = 1; i <= 10; ++i)
+        CHECK(hub.publish("t", sse::message{}.data("m" + std::to_string(i))) == std::to_string(i));
+}
+
+} // namespace
+
+TEST_CASE("broadcaster: resume after_id", "[broadcaster][resume]")
+{
+    sse::broadcaster hub(after_id_options());
+    publish_ten(hub);
+    CHECK(hub.options().resume == sse::resume_mode::after_id);
+
+    SECTION("K inside the history: exactly the events after it")
+    {
+        CHECK(ids_of(replay(hub, "t", "7")) == range_ids(8, 10));
+        CHECK(ids_of(replay(hub, "t", "6")) == range_ids(7, 10));
+        auto const ev = replay(hub, "t", "9");
+        REQUIRE(ev.size() == 1);
+        CHECK(ev[0] == sse::event("message", "m10", "10"));
+    }
+    SECTION("K just before the oldest held: all of it, no gap")
+    {
+        CHECK(ids_of(replay(hub, "t", "5")) == range_ids(6, 10));
+    }
+    SECTION("events after K were dropped: a gap event, then all the history holds")
+    {
+        auto const ev = replay(hub, "t", "4");
+        REQUIRE(ev.size() == 6);
+        CHECK(is_gap(ev[0], "gap", "4")); // the data is the id asked for
+        CHECK(ids_of(ev) == std::vector<std::string>{"", "6", "7", "8", "9", "10"});
+        auto const from_zero = replay(hub, "t", "0");
+        REQUIRE(!from_zero.empty());
+        CHECK(is_gap(from_zero[0], "gap", "0"));
+        CHECK(from_zero.size() == 6);
+    }
+    SECTION("K at the newest id: nothing, then live events")
+    {
+        CHECK(replay(hub, "t", "10").empty());
+        runner r(1);
+        auto rd = std::make_shared<reader>(hub.subscribe("t", std::string_view("10")), r.ioc, 1);
+        rd->start();
+        hub.publish("t", sse::message{}.data("live"));
+        REQUIRE(rd->done.wait());
+        auto const ev = rd->events();
+        REQUIRE(ev.size() == 1);
+        CHECK(ev[0] == sse::event("message", "live", "11"));
+    }
+    SECTION("K past the newest id: nothing, no gap; live events still come")
+    {
+        CHECK(replay(hub, "t", "11").empty());
+        CHECK(replay(hub, "t", "1000").empty());
+        runner r(1);
+        auto rd = std::make_shared<reader>(hub.subscribe("t", std::string_view("1000")), r.ioc, 1);
+        rd->start();
+        hub.publish("t", sse::message{}.data("live"));
+        REQUIRE(rd->done.wait());
+        CHECK(ids_of(rd->events()) == std::vector<std::string>{"11"});
+    }
+    SECTION("ids compare as numbers, not strings")
+    {
+        // As strings "10" < "9": only a numeric comparison replays id 10 here.
+        CHECK(ids_of(replay(hub, "t", "9")) == std::vector<std::string>{"10"});
+        CHECK(ids_of(replay(hub, "t", "8")) == std::vector<std::string>{"9", "10"});
+    }
+    SECTION("leading zeros: the same number")
+    {
+        CHECK(ids_of(replay(hub, "t", "007")) == range_ids(8, 10));
+        CHECK(ids_of(replay(hub, "t", "0000000000000000000000000009")) == std::vector<std::string>{"10"});
+        CHECK(replay(hub, "t", "010").empty());
+    }
+    SECTION("K beyond 64 bits: past every id")
+    {
+        CHECK(replay(hub, "t", "18446744073709551615").empty()); // 2^64 - 1
+        CHECK(replay(hub, "t", "18446744073709551616").empty()); // 2^64
+        CHECK(replay(hub, "t", "99999999999999999999999999999999999999").empty());
+    }
+    SECTION("K not decimal: a gap event, then the whole history")
+    {
+        for (std::string_view k : {"abc", "+7", "-1", " 7", "7 ", "7.0", "0x7", "", "7a", "\xd9\xa7" /* Arabic-Indic 7 */}) {
+            INFO("K = \"" << std::string(k) << '"');
+            auto const ev = replay(hub, "t", k);
+            REQUIRE(ev.size() == 6);
+            CHECK(ev[0].id.empty());
+            CHECK(ev[0].type == "gap");
+            CHECK(ev[0].data == k);
+            CHECK(ids_of(ev) == std::vector<std::string>{"", "6", "7", "8", "9", "10"});
+        }
+    }
+    SECTION("no last id: live events only")
+    {
+        CHECK(replay(hub, "t", std::nullopt).empty());
+    }
+    SECTION("a topic that never was: K is past its newest id")
+    {
+        CHECK(replay(hub, "none", "3").empty());
+        CHECK(replay(hub, "none", "0").empty());
+    }
+}
+
+TEST_CASE("broadcaster: resume after_id without gap events", "[broadcaster][resume]")
+{
+    // The reference server's contract: every held event after K, nothing else.
+    sse::broadcaster hub(after_id_options(""));
+    publish_ten(hub);
+    CHECK(ids_of(replay(hub, "t", "7")) == range_ids(8, 10));
+    CHECK(ids_of(replay(hub, "t", "4")) == range_ids(6, 10)); // dropped events: no gap event
+    CHECK(ids_of(replay(hub, "t", "0")) == range_ids(6, 10));
+    CHECK(replay(hub, "t", "10").empty());
+    CHECK(replay(hub, "t", "12").empty());
+    CHECK(ids_of(replay(hub, "t", "nope")) == range_ids(6, 10)); // not decimal: the whole history
+}
+
+TEST_CASE("broadcaster: resume after_id with ids set by the message", "[broadcaster][resume]")
+{
+    sse::broadcaster_options o;
+    o.resume = sse::resume_mode::after_id;
+    sse::broadcaster hub(o);
+    CHECK(hub.publish("t", sse::message{}.id("x").data("before 1")) == "x");
+    CHECK(hub.publish("t", sse::message{}.data("a")) == "1");
+    CHECK(hub.publish("t", sse::message{}.data("b")) == "2");
+    CHECK(hub.publish("t", sse::message{}.id("custom").data("c")) == "custom"); // does not move the counter
+    CHECK(hub.publish("t", sse::message{}.data("d")) == "3");
+
+    SECTION("an event with its own id is replayed when it came after K")
+    {
+        CHECK(ids_of(replay(hub, "t", "2")) == std::vector<std::string>{"custom", "3"});
+        CHECK(ids_of(replay(hub, "t", "1")) == std::vector<std::string>{"2", "custom", "3"});
+        CHECK(ids_of(replay(hub, "t", "0")) == std::vector<std::string>{"x", "1", "2", "custom", "3"});
+        CHECK(replay(hub, "t", "3").empty());
+    }
+    SECTION("resuming from a non-decimal id of its own: after it")
+    {
+        CHECK(ids_of(replay(hub, "t", "custom")) == std::vector<std::string>{"3"});
+        CHECK(ids_of(replay(hub, "t", "x")) == std::vector<std::string>{"1", "2", "custom", "3"});
+    }
+    SECTION("a decimal id of its own is read as a number")
+    {
+        CHECK(hub.publish("t", sse::message{}.id("100").data("e")) == "100");
+        CHECK(replay(hub, "t", "100").empty()); // past id 3
+        CHECK(ids_of(replay(hub, "t", "3")) == std::vector<std::string>{"100"});
+    }
+    SECTION("an event with its own id dropped after K: a gap")
+    {
+        sse::broadcaster_options small = o;
+        small.history_count = 2;
+        sse::broadcaster h2(small);
+        h2.publish("t", sse::message{}.data("a"));                // 1
+        h2.publish("t", sse::message{}.id("y").data("between")); // after 1, dropped
+        h2.publish("t", sse::message{}.data("b"));                // 2
+        h2.publish("t", sse::message{}.data("c"));                // 3
+        auto const ev = replay(h2, "t", "1");
+        REQUIRE(ev.size() == 3);
+        CHECK(is_gap(ev[0], "gap", "1"));
+        CHECK(ids_of(ev) == std::vector<std::string>{"", "2", "3"});
+        CHECK(ids_of(replay(h2, "t", "2")) == std::vector<std::string>{"3"});
+    }
+}
+
+TEST_CASE("broadcaster: resume after_id when the history is bounded by bytes", "[broadcaster][resume]")
+{
+    sse::broadcaster_options o;
+    o.resume = sse::resume_mode::after_id;
+    o.history_bytes = 100;
+    sse::broadcaster hub(o);
+    for (int i = 0; i < 10; ++i)
+        hub.publish(sse::message{}.data(std::string(30, 'x'))); // ~45 bytes each: 9 and 10 are held
+    CHECK(ids_of(replay(hub, "", "8")) == range_ids(9, 10));
+    auto const ev = replay(hub, "", "7");
+    REQUIRE(!ev.empty());
+    CHECK(is_gap(ev[0], "gap", "7"));
+    CHECK(ids_of(ev) == std::vector<std::string>{"", "9", "10"});
+}
+
+TEST_CASE("broadcaster: resume after_id from a request", "[broadcaster][resume]")
+{
+    sse::broadcaster_options o = after_id_options("");
+    o.last_event_id_param = "lastEventId";
+    sse::broadcaster hub(o);
+    publish_ten(hub);
+    auto from = [&](http::request<http::string_body> const& req) {
+        auto sub = hub.subscribe(req, "t");
+        std::vector<sse::serialized> out;
+        sub.try_take(out, std::numeric_limits<std::size_t>::max());
+        std::string wire;
+        for (auto const& s : out)
+            wire += s.view();
+        return ids_of(sse::parse_events(wire));
+    };
+    http::request<http::string_body> req{http::verb::get, "/events?lastEventId=8", 11};
+    CHECK(from(req) == range_ids(9, 10));
+    req.target("/events?lastEventId=%38"); // decoded
+    CHECK(from(req) == range_ids(9, 10));
+    req.set("Last-Event-ID", "9"); // the header wins
+    CHECK(from(req) == range_ids(10, 10));
+    req.erase("Last-Event-ID");
+    req.target("/events?lastEventId=%3"); // malformed: no id, live events only
+    CHECK(from(req).empty());
+    req.target("/events");
+    CHECK(from(req).empty());
+}
+
+TEST_CASE("broadcaster: an empty gap_event sends no gap event", "[broadcaster]")
+{
+    sse::broadcaster_options o;
+    o.gap_event = "";
+    o.history_count = 3;
+    SECTION("gap_then_history: an unknown id gets the whole history only")
+    {
+        sse::broadcaster hub(o);
+        for (int i = 0; i < 10; ++i)
+            hub.publish("t", sse::message{}.data("m"));
+        CHECK(ids_of(replay(hub, "t", "2")) == range_ids(8, 10));
+        CHECK(ids_of(replay(hub, "t", "nope")) == range_ids(8, 10));
+        CHECK(ids_of(replay(hub, "t", "8")) == range_ids(9, 10));
+    }
+    SECTION("skip_to_newest: the queue is dropped without a gap event")
+    {
+        o.max_subscriber_bytes = 200;
+        o.slow_policy = sse::slow_subscriber_policy::skip_to_newest;
+        sse::broadcaster hub(o);
+        auto sub = hub.subscribe("t");
+        for (int i = 0; i < 20; ++i)
+            hub.publish("t", sse::message{}.data("0123456789"));
+        std::vector<sse::serialized> out;
+        sub.try_take(out, std::numeric_limits<std::size_t>::max());
+        std::string wire;
+        for (auto const& s : out)
+            wire += s.view();
+        auto const ev = sse::parse_events(wire);
+        REQUIRE(!ev.empty());
+        CHECK(ev.size() < 20);
+        for (auto const& e : ev)
+            CHECK(!e.id.empty()); // no gap event among them
+        CHECK(ev.back().id == "20");
+    }
+}
+
+TEST_CASE("broadcaster: the seam in after_id mode", "[broadcaster][threads][resume]")
+{
+    constexpr int total = 2000;
+    sse::broadcaster_options o;
+    o.history_count = total;
+    o.resume = sse::resume_mode::after_id;
+    o.gap_event = "";
+    sse::broadcaster hub(o);
+    runner r(2);
+    std::atomic<bool> go{false};
+    std::thread publisher([&] {
+        while (!go)
+            std::this_thread::yield();
+        for (int i = 0; i < total; ++i)
+            hub.publish("t", sse::message{}.data("x"));
+    });
+    go = true;
+    std::vector<std::shared_ptr<reader>> readers;
+    for (int k = 0; k < 20; ++k) {
+        std::this_thread::yield();
+        readers.push_back(std::make_shared<reader>(hub.subscribe("t", std::string_view("0")), r.ioc, total));
+        readers.back()->start();
+    }
+    publisher.join();
+    for (auto& rd : readers) {
+        REQUIRE(rd->done.wait());
+        // K = 0 and nothing dropped: every event from 1, no hole, no duplicate.
+        CHECK(ids_of(rd->events()) == range_ids(1, total));
+    }
+}
+
+// The resumption snippet of README.md, compiled and checked: the reference
+// server's contract for GET /subscribe.
+TEST_CASE("broadcaster: the README resume snippet", "[broadcaster][resume][doc]")
+{
+    sse::broadcaster_options o;
+    o.resume = sse::resume_mode::after_id;
+    o.gap_event = ""; // no gap events
+    o.history_count = 5;
+    sse::broadcaster hub(o);
+    for (int i = 0; i < 10; ++i)
+        hub.publish("t", sse::message{}.data("m"));
+    std::string_view const topic = "t";
+
+    auto const subscribe = [&](http::request<http::string_body> const& req) {
+        // Last-Event-ID: K resumes when K is decimal; anything else is ignored.
+        auto const k = sse::last_event_id(req);
+        bool const decimal = k && !k->empty() && std::ranges::all_of(*k, [](char c) { return c >= '0' && c <= '9'; });
+        auto sub = hub.subscribe(topic, decimal ? k : std::nullopt);
+        std::vector<sse::serialized> out;
+        sub.try_take(out, std::numeric_limits<std::size_t>::max());
+        std::string wire;
+        for (auto const& s : out)
+            wire += s.view();
+        return ids_of(sse::parse_events(wire));
+    };
+    http::request<http::string_body> req{http::verb::get, "/subscribe?topic=t", 11};
+    CHECK(subscribe(req).empty());
+    for (auto const& [k, expected] : std::vector<std::pair<std::string, std::vector<std::string>>>{
+             {"7", range_ids(8, 10)},
+             {"2", range_ids(6, 10)}, // 3..5 are gone: what is held, no gap event
+             {"10", {}},
+             {"11", {}},
+             {"abc", {}}, // ignored: live events only
+             {"+7", {}},
+             {"", {}},
+             {"007", range_ids(8, 10)},
+             {"123456789012345678901234567890", {}},
+         }) {
+        INFO("Last-Event-ID: " << k);
+        req.set("Last-Event-ID", k);
+        CHECK(subscribe(req) == expected);
+    }
 }

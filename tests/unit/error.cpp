@@ -23,13 +23,16 @@ TEST_CASE("error: category and messages", "[error]")
     CHECK(ec.failed());
 
     std::set<std::string> seen;
-    for (int v = static_cast<int>(sse::error::invalid_id); v <= static_cast<int>(sse::error::reset_budget_exceeded); ++v) {
+    for (int v = static_cast<int>(sse::error::invalid_id); v <= static_cast<int>(sse::error::connection_limit); ++v) {
         auto const m = sse::make_error_code(static_cast<sse::error>(v)).message();
         CHECK(!m.empty());
         CHECK(m != "sse error");
         CHECK(seen.insert(m).second); // each value has its own message
     }
     CHECK(sse::make_error_code(static_cast<sse::error>(999)).message() == "sse error");
+    // Values are only ever appended: the newest follows the one before it.
+    CHECK(static_cast<int>(sse::error::bad_percent_encoding) == static_cast<int>(sse::error::reset_budget_exceeded) + 1);
+    CHECK(static_cast<int>(sse::error::connection_limit) == static_cast<int>(sse::error::bad_percent_encoding) + 1);
 }
 
 TEST_CASE("error: the deprecated name of slow_subscriber", "[error]")

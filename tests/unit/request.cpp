@@ -36,6 +36,47 @@ TEST_CASE("request: Last-Event-ID", "[request]")
     CHECK(sse::last_event_id(req) == "");
 }
 
+TEST_CASE("request: Last-Event-ID or a query parameter", "[request]")
+{
+    SECTION("neither")
+    {
+        http::request<http::string_body> req{http::verb::get, "/events?topic=a", 11};
+        CHECK(!sse::last_event_id(req, "lastEventId"));
+    }
+    SECTION("the header only")
+    {
+        http::request<http::string_body> req{http::verb::get, "/events", 11};
+        req.set("Last-Event-ID", "42");
+        CHECK(sse::last_event_id(req, "lastEventId") == "42");
+    }
+    SECTION("the query only, decoded")
+    {
+        http::request<http::string_body> req{http::verb::get, "/events?lastEventId=42", 11};
+        CHECK(sse::last_event_id(req, "lastEventId") == "42");
+        req.target("/events?topic=x&lastEventId=a%2Fb+c");
+        CHECK(sse::last_event_id(req, "lastEventId") == "a/b c");
+        req.target("/events?lastEventId=");
+        CHECK(sse::last_event_id(req, "lastEventId") == "");
+        CHECK(!sse::last_event_id(req, "other"));
+        CHECK(!sse::last_event_id(req)); // the one-argument form reads the header only
+    }
+    SECTION("both: the header wins")
+    {
+        http::request<http::string_body> req{http::verb::get, "/events?lastEventId=1", 11};
+        req.set("Last-Event-ID", "2");
+        CHECK(sse::last_event_id(req, "lastEventId") == "2");
+        req.set("Last-Event-ID", ""); // present, even empty
+        CHECK(sse::last_event_id(req, "lastEventId") == "");
+    }
+    SECTION("a malformed query gives no id")
+    {
+        http::request<http::string_body> req{http::verb::get, "/events?lastEventId=4%2", 11};
+        CHECK(!sse::last_event_id(req, "lastEventId"));
+        req.set("Last-Event-ID", "7");
+        CHECK(sse::last_event_id(req, "lastEventId") == "7");
+    }
+}
+
 TEST_CASE("request: accepts_event_stream", "[request]")
 {
     CHECK(sse::accepts_event_stream(with_accept(nullptr)));

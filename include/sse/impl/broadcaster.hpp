@@ -15,8 +15,10 @@
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/post.hpp>
 
+#include <algorithm>
 #include <charconv>
 #include <deque>
+#include <limits>
 
 namespace sse {
 namespace detail {
@@ -48,6 +50,39 @@ next_handler_type make_poster(Handler handler, net::cancellation_slot slot)
 
 struct broadcast_registry;
 
+// Where an event of the history stands in its topic's order, for
+// resume_mode::after_id: `seq` is the id the topic last assigned when it was
+// published (its own id when `assigned`); an event with an id of its own
+// comes after the assigned event `seq` and before `seq + 1`.
+struct broadcast_position {
+    std::uint64_t seq = 0;
+    bool assigned = false;
+
+    // Whether the event was published after the event with assigned id k.
+    bool after(std::uint64_t k) const noexcept { return seq > k || (seq == k && !assigned); }
+};
+
+// A decimal id (ASCII digits only, at least one) as a number; a value
+// beyond 64 bits saturates, so it is past every id. Nothing when the id is
+// not decimal.
+inline std::optional<std::uint64_t> decimal_id(std::string_view s) noexcept
+{
+    if (s.empty())
+        return std::nullopt;
+    std::uint64_t n = 0;
+    bool huge = false;
+    for (char const c : s) {
+        if (c < '0' || c > '9')
+            return std::nullopt;
+        auto const d = static_cast<std::uint64_t>(c - '0');
+        if (n > (std::numeric_limits<std::uint64_t>::max() - d) / 10)
+            huge = true;
+        else
+            n = n * 10 + d;
+    }
+    return huge ? std::numeric_limits<std::uint64_t>::max() : n;
+}
+
 // One topic. Its mutex guards everything in it and in its subscribers, so
 // that subscribing (history, then live) and publishing are atomic with
 // respect to each other: no gap and no duplicate at the seam.
@@ -55,6 +90,7 @@ struct broadcast_topic {
     struct entry {
         std::string id;
         serialized bytes;
+        broadcast_position position;
     };
 
     std::mutex mutex;
@@ -64,6 +100,7 @@ struct broadcast_topic {
     std::uint64_t next_id = 0;
     std::deque<entry> history;
     std::size_t history_bytes = 0;
+    std::optional<broadcast_position> last_dropped; // the newest event gone from the history
     std::vector<broadcast_subscriber*> subscribers;
 };
 
@@ -135,10 +172,12 @@ struct broadcast_subscriber {
             }
             std::size_t const dropped = queued();
             clear_queue();
-            message gap;
-            gap.event(o.gap_event).data(std::to_string(dropped));
-            queue.emplace_back(gap);
-            bytes += queue.back().size();
+            if (!o.gap_event.empty()) {
+                message gap;
+                gap.event(o.gap_event).data(std::to_string(dropped));
+                queue.emplace_back(gap);
+                bytes += queue.back().size();
+            }
         }
         queue.push_back(s);
         bytes += s.size();
@@ -149,50 +188,6 @@ struct broadcast_registry {
     std::mutex mutex;
     std::map<std::string, std::shared_ptr<broadcast_topic>, std::less<>> topics;
 };
-
-inline char from_hex(char c) noexcept
-{
-    if (c >= '0' && c <= '9')
-        return static_cast<char>(c - '0');
-    if (c >= 'a' && c <= 'f')
-        return static_cast<char>(c - 'a' + 10);
-    if (c >= 'A' && c <= 'F')
-        return static_cast<char>(c - 'A' + 10);
-    return -1;
-}
-
-// The value of a query parameter of a request target, percent-decoded.
-inline std::optional<std::string> query_parameter(std::string_view target, std::string_view name)
-{
-    auto const q = target.find('?');
-    if (q == std::string_view::npos)
-        return std::nullopt;
-    std::string_view query = target.substr(q + 1);
-    while (!query.empty()) {
-        auto const amp = query.find('&');
-        auto const pair = query.substr(0, amp);
-        query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
-        auto const eq = pair.find('=');
-        if (pair.substr(0, eq) != name)
-            continue;
-        std::string value;
-        auto const raw = eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1);
-        for (std::size_t i = 0; i < raw.size(); ++i) {
-            if (raw[i] == '%' && i + 2 < raw.size()) {
-                char const hi = from_hex(raw[i + 1]);
-                char const lo = from_hex(raw[i + 2]);
-                if (hi >= 0 && lo >= 0) {
-                    value += static_cast<char>(hi * 16 + lo);
-                    i += 2;
-                    continue;
-                }
-            }
-            value += raw[i] == '+' ? ' ' : raw[i];
-        }
-        return value;
-    }
-    return std::nullopt;
-}
 
 } // namespace detail
 
@@ -349,12 +344,13 @@ std::string broadcaster::publish(std::string_view topic_name, basic_message<Allo
 
     // The history keeps events with ids, bounded by count and by bytes.
     if (!id.empty() || msg.id()) {
-        topic->history.push_back({id, bytes});
+        topic->history.push_back({id, bytes, {topic->next_id, !msg.id()}});
         topic->history_bytes += bytes.size();
         auto const& o = topic->options;
         while (!topic->history.empty() &&
                (topic->history.size() > o.history_count || topic->history_bytes > o.history_bytes)) {
             topic->history_bytes -= topic->history.front().bytes.size();
+            topic->last_dropped = topic->history.front().position;
             topic->history.pop_front();
         }
     }
@@ -370,24 +366,40 @@ inline subscription broadcaster::subscribe(std::string_view topic_name, std::opt
     sub->topic = topic;
     std::lock_guard lock(topic->mutex);
     if (last_event_id) {
+        auto const& o = topic->options;
         auto const& h = topic->history;
         auto it = h.end();
-        for (auto i = h.size(); i-- > 0;) {
-            if (h[i].id == *last_event_id) {
-                it = h.begin() + static_cast<std::ptrdiff_t>(i) + 1;
-                break;
+        bool gap = false;
+        std::optional<std::uint64_t> k;
+        if (o.resume == resume_mode::after_id)
+            k = detail::decimal_id(*last_event_id);
+        if (k) {
+            // Positions only grow along the history: the first event after
+            // K is found by bisection, and K's successors were dropped when
+            // the newest event dropped is one of them.
+            it = std::partition_point(h.begin(), h.end(), [&](auto const& e) { return !e.position.after(*k); });
+            gap = topic->last_dropped && topic->last_dropped->after(*k);
+        } else {
+            for (auto i = h.size(); i-- > 0;) {
+                if (h[i].id == *last_event_id) {
+                    it = h.begin() + static_cast<std::ptrdiff_t>(i) + 1;
+                    break;
+                }
+            }
+            if (it == h.end() && (h.empty() || h.back().id != *last_event_id)) {
+                // Older than the history, or unknown: say so, then all we have.
+                gap = true;
+                it = h.begin();
             }
         }
-        if (it == h.end() && (h.empty() || h.back().id != *last_event_id)) {
-            // Older than the history, or unknown: say so, then all we have.
-            message gap;
+        if (gap && !o.gap_event.empty()) {
+            message m;
             error_code ec;
-            gap.event(topic->options.gap_event).data(*last_event_id, ec);
+            m.event(o.gap_event).data(*last_event_id, ec);
             if (ec)
-                gap.data("");
-            sub->queue.emplace_back(gap);
+                m.data("");
+            sub->queue.emplace_back(m);
             sub->bytes += sub->queue.back().size();
-            it = h.begin();
         }
         for (; it != h.end(); ++it) {
             sub->queue.push_back(it->bytes);
@@ -402,14 +414,10 @@ inline subscription broadcaster::subscribe(std::string_view topic_name, std::opt
 template <class Body, class Fields>
 subscription broadcaster::subscribe(beast::http::request<Body, Fields> const& request, std::string_view topic)
 {
-    if (auto const it = request.find("Last-Event-ID"); it != request.end())
-        return subscribe(topic, std::string_view(it->value().data(), it->value().size()));
-    if (options_.last_event_id_param) {
-        std::string_view const target(request.target().data(), request.target().size());
-        if (auto const v = detail::query_parameter(target, *options_.last_event_id_param))
-            return subscribe(topic, std::string_view(*v));
-    }
-    return subscribe(topic, std::nullopt);
+    if (!options_.last_event_id_param)
+        return subscribe(topic, sse::last_event_id(request));
+    auto const id = sse::last_event_id(request, *options_.last_event_id_param);
+    return subscribe(topic, id ? std::optional<std::string_view>(*id) : std::nullopt);
 }
 
 inline std::size_t broadcaster::subscriber_count(std::string_view name) const

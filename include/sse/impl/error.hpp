@@ -41,6 +41,8 @@ public:
         case error::slow_subscriber: return "the subscriber fell behind and was disconnected";
         case error::protocol_error: return "the HTTP/2 peer broke the protocol";
         case error::reset_budget_exceeded: return "the HTTP/2 peer caused too many stream errors and resets";
+        case error::bad_percent_encoding: return "bad percent-encoding: '%' not followed by two hex digits";
+        case error::connection_limit: return "connection refused: the server's connection limit is reached";
         }
         return "sse error";
     }

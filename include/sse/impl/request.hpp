@@ -82,6 +82,15 @@ std::optional<std::string_view> last_event_id(beast::http::request<Body, Fields>
 }
 
 template <class Body, class Fields>
+std::optional<std::string> last_event_id(beast::http::request<Body, Fields> const& request, std::string_view query_param)
+{
+    if (auto const id = sse::last_event_id(request))
+        return std::string(*id);
+    auto const target = request.target();
+    return query_parameter(std::string_view(target.data(), target.size()), query_param);
+}
+
+template <class Body, class Fields>
 bool accepts_event_stream(beast::http::request<Body, Fields> const& request)
 {
     auto const it = request.find(beast::http::field::accept);
