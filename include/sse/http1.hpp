@@ -10,6 +10,7 @@
 
 #include <sse/detail/config.hpp>
 #include <sse/error.hpp>
+#include <sse/handler.hpp>
 #include <sse/response.hpp>
 #include <sse/server_options.hpp>
 #include <sse/stream_response.hpp>
@@ -24,18 +25,12 @@
 namespace sse {
 namespace http1 {
 
-/// The request a handler of `async_serve` is given.
-using request = beast::http::request<beast::http::string_body>;
+/// The request a handler of `async_serve` is given (`sse::request`).
+using request = sse::request;
 
-/** A request handler of `async_serve`.
-
-    Given a type `H` and an lvalue `h` of type `H`: `h(std::move(req))`,
-    where `req` is an `http1::request`, returns a `sse::handler_result`:
-    `sse::response`, a `beast::http::response<Body, Fields>` or a
-    `stream_response<Source>`.
-*/
+/// A request handler of `async_serve`: see `sse::request_handler`.
 template <class H>
-concept request_handler = std::invocable<H&, request&&> && handler_result<std::invoke_result_t<H&, request&&>>;
+concept request_handler = sse::request_handler<H>;
 
 /** Serves HTTP/1.x on a connection: reads requests and writes the handler's answers until the connection ends.
 
@@ -46,7 +41,9 @@ concept request_handler = std::invocable<H&, request&&> && handler_result<std::i
         caller may have read some, for instance to look for the HTTP/2
         preface), with `options.max_header_size` and
         `options.max_body_size` as the parser's limits;
-    @li calls `handler(std::move(req))`, on the stream's executor;
+    @li calls `handler(std::move(req))`, on the stream's executor; an
+        awaitable handler's awaitable is run there (`net::co_spawn`) and
+        its result awaited, reading nothing meanwhile;
     @li writes what it returns: an ordinary response with
         `beast::http::async_write`; a `stream_response<S>` with
         `sse::async_write`, without type erasure; an `sse::response` of
@@ -112,18 +109,14 @@ concept request_handler = std::invocable<H&, request&&> && handler_result<std::i
     until the completion handler is called; on completion it holds what was
     read and not consumed.
 
-    @param handler The request handler, a `request_handler`; it is moved
-    into the operation and destroyed before the completion handler is
-    called. It is called once per request, and returns its answer; it may
-    keep the request.
-
-    If the handler throws, the exception propagates out of the function
-    that runs the stream's executor (`io_context::run`), as an exception
-    from any completion handler does. The session is abandoned: nothing
-    more is read or written, the operation's state is freed, and the
-    completion handler is destroyed without being invoked (a coroutine
-    awaiting it is destroyed). To answer with a 500 instead, catch inside
-    the handler.
+    @param handler The request handler, an `sse::request_handler`; it is
+    moved into the operation and destroyed before the completion handler
+    is called. It is called once per request, and returns its answer (or
+    an awaitable of it); it may keep the request. If it throws, or its
+    awaitable ends with an exception, the request is answered with
+    `500 Internal Server Error` (keep-alive as the request asked) and the
+    session goes on; the exception is given to
+    `options.on_handler_exception`. The same holds over HTTP/2.
 
     @param options The limits and timeouts; copied.
 
@@ -157,9 +150,12 @@ concept request_handler = std::invocable<H&, request&&> && handler_result<std::i
     written is finished first (within `write_timeout`). `terminal`: the
     same, except that an event stream ends at once, with nothing more
     written; a terminal cancellation may follow a partial one, to cut a
-    graceful stop short. Either way the operation completes with
-    `net::error::operation_aborted`, and the caller closes the stream. The
-    same holds over HTTP/2 (`http2::async_serve`).
+    graceful stop short. An awaitable handler being awaited is let finish
+    on `partial` and `total` (its answer is written; a stream it returns
+    ends cleanly at once) and is cancelled on `terminal`. Either way the
+    operation completes with `net::error::operation_aborted`, and the
+    caller closes the stream. The same holds over HTTP/2
+    (`http2::async_serve`).
 
     @par Thread Safety
     Distinct objects: Safe. Shared objects: Unsafe. The operation and the

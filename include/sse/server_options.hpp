@@ -13,13 +13,16 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <exception>
+#include <functional>
+#include <string_view>
 
 namespace sse {
 
-/** Limits of a connection served by `sse::http1::async_serve` or
-    `sse::http2::async_serve`. Every field has a documented default; the
-    defaults bound what one connection can cost the server, whatever the
-    peer does.
+/** Limits of a connection served by `sse::http1::async_serve`,
+    `sse::http2::async_serve` or `sse::server`, and the server's own. Every
+    field has a documented default; the defaults bound what one connection
+    can cost the server, whatever the peer does.
 */
 struct server_options {
     /** The most bytes of request header: the header block over HTTP/1.1
@@ -74,6 +77,44 @@ struct server_options {
 
     /// @copydoc reset_budget
     std::uint32_t reset_refill_per_second = 20;
+
+    /** Called when a request handler throws (or its awaitable ends with an
+        exception), with the exception, once the request is answered with
+        500. It runs on the connection's executor; what it throws is
+        ignored. Default: none (the exception is dropped).
+    */
+    std::function<void(std::exception_ptr)> on_handler_exception;
+
+    // ------------------------------------------------ sse::server only
+
+    /** The most connections `sse::server` serves at once. Past it a new
+        connection is refused: on plain TCP with `503 Service Unavailable`
+        and `Connection: close`, over TLS closed before the handshake.
+        Default: 10000.
+    */
+    std::size_t max_connections = 10000;
+
+    /** How long `sse::server` waits for a new connection's first bytes
+        (to tell HTTP/2 from HTTP/1.x) or for its TLS handshake. Default: 10 s.
+    */
+    std::chrono::milliseconds handshake_timeout{std::chrono::seconds(10)};
+
+    /** After `sse::server::stop()`, how long connections have to end
+        cleanly (streams send their end, answers in progress complete)
+        before what is left is closed. Default: 5 s.
+    */
+    std::chrono::milliseconds shutdown_timeout{std::chrono::seconds(5)};
+
+    /** Called by `sse::server` when a connection ends with an error that is
+        not routine, or when accepting fails or is refused
+        (`error::connection_limit`): `where` says which step (`"accept"`,
+        `"tls handshake"`, `"http1"`, `"http2"`, or `"session"` for an
+        exception that ended one, such as a failure to allocate). A peer that
+        closes, resets or times out, and the server's own stop, are routine
+        and not reported. It may run on any of the server's threads.
+        Default: none.
+    */
+    std::function<void(error_code, std::string_view where)> on_connection_error;
 };
 
 } // namespace sse

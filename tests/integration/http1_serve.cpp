@@ -14,6 +14,11 @@
 #include <sse/sources/range.hpp>
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/deferred.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
@@ -29,8 +34,10 @@
 #include "loopback.hpp"
 
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 using namespace sse::test;
@@ -501,21 +508,149 @@ TEST_CASE("http1::async_serve: a handler that throws", "[http1]")
     peer.connect(acceptor.local_endpoint());
     beast::tcp_stream stream(acceptor.accept());
     beast::flat_buffer buffer;
-    auto const probe = std::make_shared<int>(0);
-    bool completed = false;
+    std::vector<std::string> reported;
+    sse::server_options options;
+    options.on_handler_exception = [&](std::exception_ptr e) {
+        try {
+            std::rethrow_exception(e);
+        } catch (std::exception const& ex) {
+            reported.push_back(ex.what());
+        }
+    };
+    std::optional<sse::error_code> result;
     sse::http1::async_serve(
         stream,
         buffer,
-        [probe](request&&) -> sse::response { throw std::runtime_error("handler failed"); },
-        [&](sse::error_code) { completed = true; }
+        [](request&& req) -> sse::response {
+            if (req.target() == "/throw")
+                throw std::runtime_error("handler failed");
+            return sse::make_response(req, beast::http::status::ok, "fine\n");
+        },
+        options,
+        [&](sse::error_code ec) { result = ec; }
     );
-    CHECK(probe.use_count() == 2);
+    // Both requests at once: the second is answered on the same connection.
+    net::write(peer, net::buffer(std::string_view("GET /throw HTTP/1.1\r\nHost: x\r\n\r\n"
+                                                  "GET /ok HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")));
+    std::string answers;
+    std::thread reader([&] {
+        sse::error_code ec;
+        char buf[4096];
+        for (;;) {
+            std::size_t const n = peer.read_some(net::buffer(buf), ec);
+            if (ec)
+                break;
+            answers.append(buf, n);
+        }
+    });
+    ioc.run(); // nothing escapes it
+    reader.join();
+    CHECK(answers.starts_with("HTTP/1.1 500 Internal Server Error\r\n"));
+    auto const second = answers.find("HTTP/1.1 200 OK\r\n");
+    CHECK(second != std::string::npos);
+    CHECK(answers.ends_with("fine\n"));
+    CHECK(answers.find("Connection: close") > second); // the 500 kept the connection
+    CHECK(reported == std::vector<std::string>{"handler failed"});
+    REQUIRE(result);
+    CHECK(!*result);
+}
+
+// An awaitable handler: it waits, then answers; its request lives as long
+// as it runs, even taken by reference.
+net::awaitable<sse::response> slow_route(request&& req)
+{
+    net::steady_timer timer(co_await net::this_coro::executor, std::chrono::milliseconds(20));
+    co_await timer.async_wait(net::use_awaitable);
+    if (req.target() == "/throw")
+        throw std::runtime_error("awaitable failed");
+    if (req.target() == "/stream")
+        co_return sse::stream_response{req, two_messages("late")};
+    co_return sse::make_response(req, beast::http::status::ok, "waited for " + std::string(req.target()) + "\n");
+}
+
+TEST_CASE("http1::async_serve: an awaitable handler", "[http1]")
+{
+    net::io_context ioc;
+    tcp::acceptor acceptor(ioc, {net::ip::make_address("127.0.0.1"), 0});
+    tcp::socket peer(ioc);
+    peer.connect(acceptor.local_endpoint());
+    beast::tcp_stream stream(acceptor.accept());
+    beast::flat_buffer buffer;
+    int exceptions = 0;
+    sse::server_options options;
+    options.on_handler_exception = [&](std::exception_ptr) { ++exceptions; };
+    std::optional<sse::error_code> result;
+    sse::http1::async_serve(stream, buffer, &slow_route, options, [&](sse::error_code ec) { result = ec; });
+    net::write(
+        peer,
+        net::buffer(std::string_view("GET /a HTTP/1.1\r\nHost: x\r\n\r\n"
+                                     "GET /throw HTTP/1.1\r\nHost: x\r\n\r\n"
+                                     "GET /stream HTTP/1.1\r\nHost: x\r\n\r\n"
+                                     "GET /b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"))
+    );
+    std::string answers;
+    std::thread reader([&] {
+        sse::error_code ec;
+        char buf[4096];
+        for (;;) {
+            std::size_t const n = peer.read_some(net::buffer(buf), ec);
+            if (ec)
+                break;
+            answers.append(buf, n);
+        }
+    });
+    ioc.run();
+    reader.join();
+    // In order, on one connection.
+    auto const a = answers.find("waited for /a\n");
+    auto const failed = answers.find("HTTP/1.1 500");
+    // (A stream with a request pipelined behind it ends at once, cleanly:
+    // its header is there, its events may not be.)
+    auto const streamed = answers.find("Content-Type: text/event-stream\r\n");
+    auto const b = answers.find("waited for /b\n");
+    CHECK(a != std::string::npos);
+    CHECK(failed > a);
+    CHECK(streamed > failed);
+    CHECK(b > streamed);
+    CHECK(b != std::string::npos);
+    CHECK(exceptions == 1);
+    REQUIRE(result);
+    CHECK(!*result);
+}
+
+TEST_CASE("http1::async_serve: an awaitable handler is cancelled when the session is", "[http1]")
+{
+    net::io_context ioc;
+    tcp::acceptor acceptor(ioc, {net::ip::make_address("127.0.0.1"), 0});
+    tcp::socket peer(ioc);
+    peer.connect(acceptor.local_endpoint());
+    beast::tcp_stream stream(acceptor.accept());
+    beast::flat_buffer buffer;
+    auto const alive = std::make_shared<int>(0);
+    std::optional<sse::error_code> result;
+    net::cancellation_signal stop;
+    sse::http1::async_serve(
+        stream,
+        buffer,
+        [alive](request&&) -> net::awaitable<sse::response> {
+            auto const keep = alive; // in the coroutine's frame
+            net::steady_timer forever(co_await net::this_coro::executor, net::steady_timer::time_point::max());
+            co_await forever.async_wait(net::use_awaitable); // throws when cancelled
+            co_return sse::make_response(sse::request{}, beast::http::status::ok, "unreachable\n");
+        },
+        net::bind_cancellation_slot(stop.slot(), [&](sse::error_code ec) { result = ec; })
+    );
     net::write(peer, net::buffer(std::string_view("GET / HTTP/1.1\r\nHost: x\r\n\r\n")));
-    CHECK_THROWS_AS(ioc.run(), std::runtime_error);
-    ioc.restart();
-    ioc.run(); // what is left: the session's timer, cancelled
-    CHECK(!completed);
-    CHECK(probe.use_count() == 1); // the session is freed, its handler with it
+    net::steady_timer later(ioc, std::chrono::milliseconds(50));
+    later.async_wait([&](sse::error_code) {
+        CHECK(alive.use_count() == 3); // the op's handler, and the running coroutine
+        stop.emit(net::cancellation_type::partial); // waits for the answer...
+        net::post(ioc, [&] { stop.emit(net::cancellation_type::terminal); }); // ...until told not to
+    });
+    ioc.run();
+    REQUIRE(result);
+    CHECK(*result == net::error::operation_aborted);
+    CHECK(alive.use_count() == 1);
 }
 
 TEST_CASE("http1::async_serve: completion tokens", "[http1]")

@@ -9,6 +9,7 @@
 #define SSE_IMPL_HTTP1_HPP
 
 #include <sse/detail/async_op.hpp>
+#include <sse/handler.hpp>
 
 #include <boost/asio/append.hpp>
 #include <boost/asio/associated_cancellation_slot.hpp>
@@ -16,6 +17,7 @@
 #include <boost/asio/basic_waitable_timer.hpp>
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/socket_base.hpp>
@@ -29,6 +31,7 @@
 #include <boost/beast/http/write.hpp>
 
 #include <chrono>
+#include <exception>
 #include <functional>
 #include <optional>
 #include <utility>
@@ -80,14 +83,14 @@ class serve_op final : public async_op<
     using timer_type = net::basic_waitable_timer<clock, net::wait_traits<clock>, executor_type>;
     using request_type = http1::request;
     using parser_type = beast::http::request_parser<beast::http::string_body>;
-    using result_type = std::invoke_result_t<Handler&, request_type&&>;
+    using result_type = handler_answer_t<Handler>;
     using refusal_type = beast::http::response<beast::http::string_body>;
 
     enum class phase {
         starting,  // the first step is posted
         idle,      // waiting for the first byte of a request
         request,   // reading the rest of a request
-        handling,  // in the request handler
+        handling,  // in the request handler, or awaiting its answer
         plain,     // writing an ordinary response
         streaming, // writing an event stream
         refusing,  // writing 400, 413 or 431
@@ -198,11 +201,30 @@ private:
         request_type req = parser_->release();
         parser_.reset();
         request_keep_alive_ = req.keep_alive();
-        try {
-            result_.emplace(std::invoke(*handler_, std::move(req)));
-        } catch (...) {
-            abandon();
-            throw;
+        request_version_ = req.version();
+        if constexpr (awaitable_request_handler<Handler>) {
+            // Run on the stream's executor; nothing is read meanwhile.
+            awaiting_ = true;
+            net::co_spawn(stream_.get_executor(), await_answer(*handler_, std::move(req)), answer_handler{{ref(this)}});
+        } else {
+            std::exception_ptr failure;
+            try {
+                result_.emplace(std::invoke(*handler_, std::move(req)));
+            } catch (...) {
+                failure = std::current_exception();
+            }
+            answer(std::move(failure));
+        }
+    }
+
+    // Writes the handler's answer, or a 500 when it threw.
+    void answer(std::exception_ptr failure)
+    {
+        if (failure) {
+            failure_.emplace(internal_error_answer(request_version_, request_keep_alive_));
+            start_plain(*failure_);
+            report_handler_exception(options_, std::move(failure));
+            return;
         }
         if constexpr (std::is_same_v<result_type, response>) {
             if (result_->is_stream())
@@ -242,6 +264,8 @@ private:
         // the buffer for the next request; a request sent after the stream
         // ended is never read by it.
         sse::async_write(stream_, buffer_, res, write_handler{{ref(this)}});
+        if (cancel_requested_) // stopped while an awaitable handler ran
+            write_cancel_.emit(net::cancellation_type::partial);
     }
 
     // Answers a request the parser refused, then ends the session.
@@ -279,7 +303,7 @@ private:
     // moves later needs no re-arming: the wait re-checks when it fires.
     void arm_timer()
     {
-        if (!deadline_ || finishing_ || abandoned_)
+        if (!deadline_ || finishing_)
             return;
         if (timer_armed_) {
             if (timer_.expiry() > *deadline_)
@@ -302,6 +326,8 @@ private:
             timer_.cancel();
         if (reading_)
             read_cancel_.emit(net::cancellation_type::terminal);
+        if (awaiting_)
+            answer_cancel_.emit(net::cancellation_type::terminal);
         maybe_complete();
     }
 
@@ -310,25 +336,15 @@ private:
     // the last reference to it.
     void maybe_complete()
     {
-        if (completed_ || !finishing_ || reading_ || writing_ || timer_armed_ || posted_)
+        if (completed_ || !finishing_ || reading_ || writing_ || timer_armed_ || posted_ || awaiting_)
             return;
         completed_ = true;
         result_.reset();
         refusal_.reset();
+        failure_.reset();
         parser_.reset();
         handler_.reset();
         this->complete(result_ec_);
-    }
-
-    // The request handler threw: nothing more is done, and the completion
-    // handler is destroyed with the op, uninvoked.
-    void abandon()
-    {
-        abandoned_ = true;
-        deadline_.reset();
-        this->clear_cancellation();
-        if (timer_armed_)
-            timer_.cancel();
     }
 
     // -------------------------------------------------------------- events
@@ -369,10 +385,24 @@ private:
         parse();
     }
 
+    // An awaitable handler's answer, or its exception.
+    void on_answer(std::exception_ptr e, std::optional<result_type> answer_value)
+    {
+        awaiting_ = false;
+        if (finishing_)
+            return maybe_complete();
+        if (!e)
+            result_ = std::move(answer_value);
+        // Stopped meanwhile (partial or total): the answer is still
+        // written; a stream ends cleanly at once.
+        answer(std::move(e));
+    }
+
     void on_write(error_code ec)
     {
         writing_ = false;
         result_.reset();
+        failure_.reset();
         if (finishing_)
             return maybe_complete();
         if (phase_ == phase::refusing) {
@@ -403,8 +433,6 @@ private:
     void on_timer()
     {
         timer_armed_ = false;
-        if (abandoned_)
-            return;
         if (finishing_)
             return maybe_complete();
         if (!deadline_)
@@ -423,7 +451,7 @@ private:
     void on_cancel(net::cancellation_type type)
     {
         ref const self(this);
-        if (finishing_ || abandoned_)
+        if (finishing_)
             return;
         bool const first = !std::exchange(cancel_requested_, true);
         switch (phase_) {
@@ -438,8 +466,12 @@ private:
             // with its last chunk; a terminal cancellation may follow.
             write_cancel_.emit(type);
             break;
-        case phase::starting:
         case phase::handling:
+            // An awaitable handler: let it answer, unless told to stop now.
+            if (awaiting_ && (type & net::cancellation_type::terminal) != net::cancellation_type::none)
+                finish(net::error::operation_aborted);
+            break;
+        case phase::starting:
         case phase::plain:
         case phase::refusing:
             // Seen when the step in progress completes.
@@ -468,6 +500,13 @@ private:
         void operator()(error_code) { this->self.p->on_timer(); }
     };
 
+    struct answer_handler : base::template cancellable_handler<&serve_op::answer_cancel_> {
+        void operator()(std::exception_ptr e, std::optional<result_type> r)
+        {
+            this->self.p->on_answer(std::move(e), std::move(r));
+        }
+    };
+
     AsyncStream& stream_;
     DynamicBuffer& buffer_;
     std::optional<Handler> handler_;
@@ -475,14 +514,17 @@ private:
     timer_type timer_;
     net::cancellation_signal read_cancel_;
     net::cancellation_signal write_cancel_;
+    net::cancellation_signal answer_cancel_;
     std::optional<parser_type> parser_;
     std::optional<result_type> result_;
     std::optional<refusal_type> refusal_;
+    std::optional<refusal_type> failure_; // the 500 of a handler that threw
     std::optional<clock::time_point> deadline_;
     error_code refusal_ec_;
     error_code result_ec_;
     phase phase_ = phase::starting;
     bool request_keep_alive_ = false;
+    unsigned request_version_ = 11;
     bool keep_alive_ = false;
     bool reading_ = false;
     bool writing_ = false;
@@ -492,7 +534,7 @@ private:
     bool timed_out_ = false;
     bool finishing_ = false;
     bool completed_ = false;
-    bool abandoned_ = false;
+    bool awaiting_ = false; // an awaitable handler runs
 };
 
 template <class AsyncStream, class DynamicBuffer>
@@ -537,7 +579,8 @@ auto async_serve(
     );
     static_assert(
         request_handler<Handler>,
-        "Handler requirements not met: see sse::http1::request_handler in sse/http1.hpp"
+        "Handler requirements not met: a request handler takes an sse::request&& and returns sse::response, "
+        "a beast::http::response or an sse::stream_response, or a net::awaitable of one: see sse/handler.hpp"
     );
     using init = detail::serve_initiation<AsyncStream, DynamicBuffer>;
     return net::async_initiate<CompletionToken, void(error_code)>(

@@ -11,6 +11,7 @@
 #include <sse/detail/async_op.hpp>
 #include <sse/detail/counted_ref.hpp>
 #include <sse/detail/stream_engine.hpp>
+#include <sse/handler.hpp>
 #include <sse/response.hpp>
 #include <sse/http2/detail/session.hpp>
 
@@ -20,6 +21,7 @@
 #include <boost/asio/basic_waitable_timer.hpp>
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
@@ -31,6 +33,8 @@
 #include <boost/beast/http/message.hpp>
 
 #include <array>
+#include <exception>
+#include <list>
 #include <memory>
 #include <optional>
 #include <span>
@@ -559,6 +563,8 @@ private:
         if (ending_)
             return;
         ending_ = true;
+        for (auto& c : answer_cancels_)
+            c.emit(net::cancellation_type::terminal);
         close_all();
         if (reading_)
             read_cancel_.emit(net::cancellation_type::terminal);
@@ -575,7 +581,7 @@ private:
     {
         if (complete_posted_ || completed_)
             return;
-        if (reading_ || writing_ || timer_armed_ || streams_ != 0)
+        if (reading_ || writing_ || timer_armed_ || streams_ != 0 || !answer_cancels_.empty())
             return;
         complete_posted_ = true;
         net::post(stream_.get_executor(), [self = ref(this)] { self.p->on_complete(); });
@@ -626,14 +632,56 @@ private:
                 continue;
             last_active_ = clock::now();
             s->head = s->request.method() == beast::http::verb::head;
-            try {
-                answer(*s, (*handler_)(std::move(s->request)));
-            } catch (...) {
-                if (!s->answered)
-                    answer_error(*s, 500);
+            if constexpr (awaitable_request_handler<Handler>) {
+                await_answer_of(*s);
+            } else {
+                std::exception_ptr failure;
+                try {
+                    answer(*s, (*handler_)(std::move(s->request)));
+                } catch (...) {
+                    failure = std::current_exception();
+                }
+                if (failure)
+                    fail(*s, std::move(failure));
             }
         }
         goaway_if_drained();
+    }
+
+    // The handler threw: 500, and the user's hook hears of it.
+    void fail(request_stream& s, std::exception_ptr e)
+    {
+        if (!s.answered)
+            answer_error(s, 500);
+        sse::detail::report_handler_exception(options(), std::move(e));
+    }
+
+    // An awaitable handler runs on the connection's executor; its answer
+    // goes to its stream if the stream is still there.
+    void await_answer_of(request_stream& s)
+    {
+        auto const cancel = answer_cancels_.emplace(answer_cancels_.end());
+        net::co_spawn(
+            stream_.get_executor(),
+            sse::detail::await_answer(*handler_, std::move(s.request)),
+            answer_handler{{ref(this)}, s.id, cancel}
+        );
+    }
+
+    using answer_type = sse::detail::handler_answer_t<Handler>;
+
+    void on_answer(std::int32_t id, std::exception_ptr e, std::optional<answer_type> r)
+    {
+        auto* s = ending_ ? nullptr : find(id);
+        if (s && !s->answered) {
+            if (e)
+                fail(*s, std::move(e));
+            else
+                answer(*s, std::move(*r));
+        }
+        r.reset(); // an answer not taken (its stream is gone) ends here
+        goaway_if_drained();
+        run();
     }
 
     template <class R>
@@ -775,11 +823,29 @@ private:
         void operator()(error_code) { this->self.p->on_timer(); }
     };
 
+    // The completion of an awaitable handler's coroutine; its slot is the
+    // signal that cancels it when the connection ends.
+    struct answer_handler : sub_handler {
+        std::int32_t id;
+        std::list<net::cancellation_signal>::iterator cancel;
+
+        using cancellation_slot_type = net::cancellation_slot;
+        cancellation_slot_type get_cancellation_slot() const noexcept { return cancel->slot(); }
+
+        void operator()(std::exception_ptr e, std::optional<answer_type> r)
+        {
+            auto* op = this->self.p;
+            op->answer_cancels_.erase(cancel);
+            op->on_answer(id, std::move(e), std::move(r));
+        }
+    };
+
     AsyncStream& stream_;
     std::optional<Handler> handler_; // destroyed before the completion handler runs
     timer_type timer_;
     net::cancellation_signal read_cancel_;
     net::cancellation_signal write_cancel_;
+    std::list<net::cancellation_signal> answer_cancels_; // one per awaitable handler running
     std::unique_ptr<std::uint8_t[]> read_buffer_;
     std::string out_;
     std::string header_storage_;
@@ -838,6 +904,15 @@ auto async_serve(
     CompletionToken&& token
 )
 {
+    static_assert(
+        net::is_dynamic_buffer<DynamicBuffer>::value,
+        "DynamicBuffer type requirements not met: see Beast's DynamicBuffer"
+    );
+    static_assert(
+        sse::request_handler<Handler>,
+        "Handler requirements not met: a request handler takes an sse::request&& and returns sse::response, "
+        "a beast::http::response or an sse::stream_response, or a net::awaitable of one: see sse/handler.hpp"
+    );
     using init = detail::serve_initiation<AsyncStream, DynamicBuffer, Handler>;
     return net::async_initiate<CompletionToken, void(error_code)>(
         init{&stream}, token, &buffer, std::move(handler), options
