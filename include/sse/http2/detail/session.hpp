@@ -17,6 +17,7 @@
 #include <sse/detail/config.hpp>
 #include <sse/error.hpp>
 #include <sse/server_options.hpp>
+#include <sse/http2/detail/stream_ids.hpp>
 
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
@@ -174,6 +175,7 @@ private:
 
     server_options options_;
     nghttp2_session* session_ = nullptr;
+    stream_id_check ids_;
     std::unordered_map<std::int32_t, std::unique_ptr<request_stream>> streams_;
     std::vector<std::int32_t> ready_;
     std::size_t queued_bytes_ = 0;

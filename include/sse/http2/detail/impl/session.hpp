@@ -55,9 +55,9 @@ inline session::session(server_options const& options)
         nghttp2_session_callbacks_del(cbs);
         throw std::bad_alloc();
     }
-    // Closed streams are not kept for priority bookkeeping: a peer cannot
-    // make the session hold state for streams it already ended.
-    nghttp2_option_set_no_closed_streams(opt, 1);
+    // Closed streams are kept (nghttp2 bounds them by the concurrent
+    // streams setting), so that a frame on a stream already closed gets
+    // STREAM_CLOSED rather than silence (RFC 9113, 5.1).
 #ifdef SSE_NGHTTP2_HAS_STREAM_RESET_RATE_LIMIT
     // Rapid reset (CVE-2023-44487): nghttp2's own limit, at its defaults.
     nghttp2_option_set_stream_reset_rate_limit(opt, 1000, 33);
@@ -84,7 +84,14 @@ inline session::~session()
 
 inline bool session::receive(std::uint8_t const* data, std::size_t size)
 {
-    auto const rv = nghttp2_session_mem_recv(session_, data, size);
+    // nghttp2 ignores a HEADERS frame that opens a stream below one already
+    // opened; RFC 9113 (5.1.1) makes it a connection error.
+    std::size_t const valid = ids_.scan(data, size);
+    auto const rv = valid == 0 ? 0 : nghttp2_session_mem_recv(session_, data, valid);
+    if (rv >= 0 && valid < size) {
+        terminate(NGHTTP2_PROTOCOL_ERROR, make_error_code(error::protocol_error));
+        return false;
+    }
     if (rv < 0) {
         // A connection error nghttp2 could not answer in the protocol: a
         // bad preface, a flood of frames it must answer, a callback that
