@@ -29,9 +29,9 @@
 //   GET  /                     a page whose EventSource shows /stream live
 //
 // What it shows: one handler serves HTTP/1.1, HTTP/1.0 and HTTP/2 alike (it
-// returns an sse::response; sse::http1::async_serve and sse::http2::async_serve
-// run the connections); plain TCP tells HTTP/2 with prior knowledge (h2c)
-// from HTTP/1.1 by the connection preface, TLS picks the protocol by ALPN;
+// returns an sse::response), and sse::server does the rest: plain TCP tells
+// HTTP/2 with prior knowledge (h2c) from HTTP/1.1 by the connection
+// preface, TLS picks the protocol by ALPN, each connection has a strand;
 // producers are coroutines that co_yield messages (or ready-made
 // sse::serialized bytes) and never touch a socket, and each holds a guard
 // that /stats counts, so a client that goes away visibly destroys its
@@ -68,53 +68,33 @@
 //------------------------------------------------------------------------------
 
 #include <sse/broadcaster.hpp>
-#include <sse/http1.hpp>
-#include <sse/http2.hpp>
-#include <sse/http2/alpn.hpp>
+#include <sse/query.hpp>
+#include <sse/request.hpp>
 #include <sse/json.hpp>
 #include <sse/response.hpp>
 #include <sse/serialized.hpp>
-#include <sse/server_options.hpp>
+#include <sse/server.hpp>
 #include <sse/sources/coro.hpp>
 #include <sse/stream_response.hpp>
 
-#include <boost/asio/append.hpp>
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/bind_cancellation_slot.hpp>
-#include <boost/asio/cancellation_signal.hpp>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
-#include <boost/asio/dispatch.hpp>
 #include <boost/asio/experimental/coro.hpp>
 #include <boost/asio/experimental/use_coro.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/post.hpp>
-#include <boost/asio/signal_set.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
-#include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_awaitable.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/string_body.hpp>
-#include <boost/asio/ssl/stream.hpp>
 
 #include <algorithm>
 #include <atomic>
 #include <charconv>
 #include <chrono>
-#include <csignal>
 #include <cstdint>
 #include <cstring>
-#include <deque>
 #include <iostream>
 #include <limits>
 #include <memory>
-#include <mutex>
 #include <optional>
-#include <set>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -172,78 +152,7 @@ private:
 };
 
 //------------------------------------------------------------------------------
-// Query strings
-
-// Percent-decodes a query component ('+' is a space, as in an HTML form).
-// Nothing when a '%' is not followed by two hex digits.
-std::optional<std::string> decode_component(std::string_view s)
-{
-    auto const hex = [](char c) -> int {
-        if (c >= '0' && c <= '9')
-            return c - '0';
-        if (c >= 'a' && c <= 'f')
-            return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F')
-            return c - 'A' + 10;
-        return -1;
-    };
-    std::string out;
-    out.reserve(s.size());
-    for (std::size_t i = 0; i < s.size(); ++i) {
-        if (s[i] == '+') {
-            out += ' ';
-        } else if (s[i] != '%') {
-            out += s[i];
-        } else {
-            if (i + 2 >= s.size())
-                return std::nullopt;
-            int const hi = hex(s[i + 1]);
-            int const lo = hex(s[i + 2]);
-            if (hi < 0 || lo < 0)
-                return std::nullopt;
-            out += static_cast<char>(hi * 16 + lo);
-            i += 2;
-        }
-    }
-    return out;
-}
-
-// The parameters of a request target's query, decoded; a name given twice
-// keeps its last value. Nothing when the query cannot be decoded.
-struct query {
-    std::vector<std::pair<std::string, std::string>> params;
-
-    static std::optional<query> parse(std::string_view target)
-    {
-        query q;
-        auto const mark = target.find('?');
-        if (mark == std::string_view::npos)
-            return q;
-        std::string_view rest = target.substr(mark + 1);
-        while (!rest.empty()) {
-            auto const amp = rest.find('&');
-            auto const pair = rest.substr(0, amp);
-            rest = amp == std::string_view::npos ? std::string_view() : rest.substr(amp + 1);
-            if (pair.empty())
-                continue;
-            auto const eq = pair.find('=');
-            auto name = decode_component(pair.substr(0, eq));
-            auto value = decode_component(eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1));
-            if (!name || !value)
-                return std::nullopt;
-            q.params.emplace_back(std::move(*name), std::move(*value));
-        }
-        return q;
-    }
-
-    std::optional<std::string> get(std::string_view name) const
-    {
-        for (auto it = params.rbegin(); it != params.rend(); ++it)
-            if (it->first == name)
-                return it->second;
-        return std::nullopt;
-    }
-};
+// Numbers
 
 // A non-negative decimal integer: digits only, at least one, within 64 bits.
 std::optional<std::uint64_t> to_number(std::string_view s)
@@ -366,81 +275,29 @@ net::experimental::coro<sse::message> idle(executor_type ex, producer_guard)
     }
 }
 
-// The id at the start of an event the broadcaster published ("id: N\n"
-// comes first); nothing for its gap events, which have none.
-std::optional<std::uint64_t> leading_id(sse::serialized const& s)
-{
-    std::string_view v = s.view();
-    if (!v.starts_with("id: "))
-        return std::nullopt;
-    v.remove_prefix(4);
-    return to_number(v.substr(0, v.find('\n')));
-}
-
-// GET /subscribe: a broadcaster subscription, preceded by the events of the
-// history after the client's Last-Event-ID.
-//
-// The broadcaster matches a Last-Event-ID against the ids it holds and, for
-// one it does not know, sends a gap event and its whole history. The
-// contract asks for less: every event after id K that the history holds,
-// and nothing else. The ids of a topic are decimal and increasing, so the
-// replay is taken out of the subscription at once and only what comes
-// after K is kept.
+// GET /subscribe: a broadcaster subscription, counted in /stats as a
+// producer. The broadcaster does the resumption (see routes::routes).
 class subscriber {
 public:
     using value_type = sse::serialized;
 
-    subscriber(sse::subscription sub, std::optional<std::uint64_t> after, executor_type ex, producer_guard guard)
-        : guard_(std::move(guard))
-        , executor_(std::move(ex))
-        , subscription_(std::move(sub))
-    {
-        if (!after)
-            return;
-        std::vector<sse::serialized> queued;
-        subscription_.try_take(queued, std::numeric_limits<std::size_t>::max());
-        for (auto& e : queued)
-            if (auto const id = leading_id(e); id && *id > *after)
-                replay_.push_back(std::move(e));
-    }
+    subscriber(sse::subscription sub, producer_guard guard) : guard_(std::move(guard)), subscription_(std::move(sub)) {}
 
     template <net::completion_token_for<void(sse::error_code, std::optional<sse::serialized>)> Token>
     auto async_next(Token&& token)
     {
-        return net::async_initiate<Token, void(sse::error_code, std::optional<sse::serialized>)>(
-            [this](auto handler) {
-                if (replay_.empty())
-                    return subscription_.async_next(std::move(handler));
-                std::optional<sse::serialized> e(std::move(replay_.front()));
-                replay_.pop_front();
-                auto const ex = net::get_associated_executor(handler, executor_);
-                net::post(ex, net::append(std::move(handler), sse::error_code(), std::move(e)));
-            },
-            token
-        );
+        return subscription_.async_next(std::forward<Token>(token));
     }
 
     // Lets the stream take a backlog in one turn (see subscription::try_take).
     std::size_t try_take(std::vector<sse::serialized>& out, std::size_t max_bytes)
     {
-        std::size_t n = 0;
-        std::size_t bytes = 0;
-        while (!replay_.empty() && (n == 0 || bytes + replay_.front().size() <= max_bytes)) {
-            bytes += replay_.front().size();
-            out.push_back(std::move(replay_.front()));
-            replay_.pop_front();
-            ++n;
-        }
-        if (replay_.empty() && bytes < max_bytes)
-            n += subscription_.try_take(out, n == 0 ? max_bytes : max_bytes - bytes);
-        return n;
+        return subscription_.try_take(out, max_bytes);
     }
 
 private:
     producer_guard guard_; // destroyed last
-    executor_type executor_;
     sse::subscription subscription_;
-    std::deque<sse::serialized> replay_;
 };
 
 //------------------------------------------------------------------------------
@@ -480,6 +337,10 @@ public:
         o.history_bytes = std::numeric_limits<std::size_t>::max();
         o.max_subscriber_bytes = 8 * 1024 * 1024;
         o.slow_policy = sse::slow_subscriber_policy::disconnect;
+        // Last-Event-ID: K replays exactly the held events after K, and
+        // nothing else: no gap events.
+        o.resume = sse::resume_mode::after_id;
+        o.gap_event = "";
         hub_.emplace(std::move(o));
     }
 
@@ -513,7 +374,7 @@ public:
             res.set(http::field::allow, it->method == http::verb::get ? "GET" : "POST");
             return res;
         }
-        auto const q = query::parse(target);
+        auto const q = sse::parse_query(target);
         if (!q)
             return plain(req, http::status::bad_request, "bad percent-encoding in the query\n");
 
@@ -524,7 +385,7 @@ public:
         if (path == "/last-event-id")
             return last_event_id(req, ex);
         if (path == "/subscribe")
-            return subscribe(req, *q, ex);
+            return subscribe(req, *q);
         if (path == "/publish")
             return publish(req, *q);
         if (path == "/idle")
@@ -554,7 +415,7 @@ private:
         return res;
     }
 
-    sse::response stream(request const& req, query const& q, executor_type const& ex)
+    sse::response stream(request const& req, sse::query_params const& q, executor_type const& ex)
     {
         stream_params p;
         for (auto const* name : {"count", "size", "interval_ms"}) {
@@ -580,7 +441,7 @@ private:
             check.event(*event, ec);
             if (ec)
                 return plain(req, http::status::bad_request, "event: " + ec.message() + '\n');
-            p.event = std::move(*event);
+            p.event = std::string(*event);
         }
         return events(req, numbered(ex, producer_guard(stats_), std::move(p)));
     }
@@ -596,25 +457,21 @@ private:
         return events(req, just(ex, producer_guard(stats_), std::move(msg)));
     }
 
-    sse::response subscribe(request const& req, query const& q, executor_type const& ex)
+    sse::response subscribe(request const& req, sse::query_params const& q)
     {
-        std::string const topic = q.get("topic").value_or("");
+        std::string const topic(q.get("topic").value_or(""));
         // Last-Event-ID: K resumes when K is decimal; anything else is ignored.
-        std::optional<std::uint64_t> after;
-        if (auto const it = req.find("Last-Event-ID"); it != req.end()) {
-            std::string_view const v(it->value().data(), it->value().size());
-            if (!v.empty() && std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; }))
-                after = to_number(v).value_or(std::numeric_limits<std::uint64_t>::max());
-        }
+        auto last = sse::last_event_id(req);
+        if (last && (last->empty() || !std::all_of(last->begin(), last->end(), [](char c) { return c >= '0' && c <= '9'; })))
+            last.reset();
         // Subscribed here, before the handler returns: the subscription is
         // live before the response's headers are written.
-        auto sub = after ? hub_->subscribe(topic, std::to_string(*after)) : hub_->subscribe(topic);
-        return events(req, subscriber(std::move(sub), after, ex, producer_guard(stats_)));
+        return events(req, subscriber(hub_->subscribe(topic, last), producer_guard(stats_)));
     }
 
-    sse::response publish(request const& req, query const& q)
+    sse::response publish(request const& req, sse::query_params const& q)
     {
-        std::string const topic = q.get("topic").value_or("");
+        std::string const topic(q.get("topic").value_or(""));
         sse::message msg;
         sse::error_code ec;
         if (auto const event = q.get("event")) {
@@ -647,279 +504,6 @@ private:
     counters& stats_;
     std::chrono::milliseconds keep_alive_;
     std::optional<sse::broadcaster> hub_;
-};
-
-//------------------------------------------------------------------------------
-// The listener
-
-// Whether a connection's end is routine: the peer left, timed out, sent a
-// request the server refused (a 4xx already told it), or the server stopped.
-bool quiet_error(sse::error_code ec)
-{
-    return !ec || ec == net::error::operation_aborted || ec == net::error::eof || ec == net::error::connection_reset ||
-           ec == net::error::broken_pipe || ec == beast::error::timeout || ec == sse::error::peer_gone ||
-           ec == ssl::error::stream_truncated || ec.category() == make_error_code(http::error::end_of_stream).category();
-}
-
-class server {
-public:
-    server(net::io_context& ioc, tcp::endpoint endpoint, routes& r, ssl::context* tls)
-        : ioc_(ioc)
-        , strand_(net::make_strand(ioc))
-        , acceptor_(strand_)
-        , signals_(strand_, SIGINT, SIGTERM)
-        , deadline_(strand_)
-        , routes_(r)
-        , tls_(tls)
-    {
-        acceptor_.open(endpoint.protocol());
-        acceptor_.set_option(net::socket_base::reuse_address(true));
-        acceptor_.bind(endpoint);
-        acceptor_.listen(net::socket_base::max_listen_connections);
-    }
-
-    unsigned short port() const { return acceptor_.local_endpoint().port(); }
-
-    void start()
-    {
-        signals_.async_wait([this](sse::error_code ec, int signal) {
-            if (!ec) {
-                std::clog << "signal " << signal << ": stopping\n";
-                stop();
-            }
-        });
-        net::co_spawn(strand_, accept(), net::detached);
-    }
-
-private:
-    // One connection: its strand, and how the server ends it.
-    struct connection {
-        explicit connection(executor_type ex) : strand(std::move(ex)) {}
-        executor_type strand;
-        net::cancellation_signal stop;
-        tcp::socket* socket = nullptr; // while the session runs; on the strand only
-    };
-
-    net::awaitable<void> accept()
-    {
-        for (;;) {
-            // Every connection gets a strand of its own: its handlers never
-            // run at once, whatever the number of threads.
-            auto [ec, socket] = co_await acceptor_.async_accept(
-                executor_type(net::make_strand(ioc_)), net::as_tuple(net::use_awaitable)
-            );
-            if (!acceptor_.is_open())
-                co_return;
-            if (ec) {
-                // Out of descriptors, or a connection reset while queued: go on.
-                std::clog << "accept: " << ec.message() << '\n';
-                net::steady_timer pause(strand_, 50ms);
-                co_await pause.async_wait(net::as_tuple(net::use_awaitable));
-                continue;
-            }
-            auto conn = std::make_shared<connection>(socket.get_executor());
-            {
-                std::lock_guard lock(mutex_);
-                connections_.insert(conn);
-            }
-            net::co_spawn(
-                conn->strand,
-                session(std::move(socket), conn),
-                net::bind_cancellation_slot(conn->stop.slot(), [this, conn](std::exception_ptr e) { finished(conn, e); })
-            );
-        }
-    }
-
-    // Runs on the connection's strand once its session is over.
-    void finished(std::shared_ptr<connection> const& conn, std::exception_ptr e)
-    {
-        conn->stop.slot().clear();
-        if (e) {
-            try {
-                std::rethrow_exception(e);
-            } catch (std::exception const& ex) {
-                std::clog << "connection: " << ex.what() << '\n';
-            } catch (...) {
-                std::clog << "connection: unknown exception\n";
-            }
-        }
-        std::lock_guard lock(mutex_);
-        connections_.erase(conn);
-        if (stopping_ && connections_.empty())
-            net::post(strand_, [this] { deadline_.cancel(); });
-    }
-
-    // A session: the protocol by TLS ALPN or by the HTTP/2 preface, then the
-    // connection served until it closes or the server stops it.
-    net::awaitable<void> session(tcp::socket socket, std::shared_ptr<connection> conn)
-    {
-        // The server's stop is a cancellation of whatever the session awaits;
-        // it is checked between the steps, not thrown. It is partial (a
-        // graceful stop: streams end cleanly), which a coroutine lets
-        // through only when told.
-        co_await net::this_coro::throw_if_cancelled(false);
-        co_await net::this_coro::reset_cancellation_state(net::enable_partial_cancellation());
-        beast::tcp_stream stream(std::move(socket));
-        conn->socket = &stream.socket();
-        struct forget {
-            connection& c;
-            ~forget() { c.socket = nullptr; }
-        } const forget_socket{*conn};
-
-        if (tls_)
-            co_await serve_tls(std::move(stream), *conn);
-        else
-            co_await serve_plain(stream);
-    }
-
-    static net::awaitable<bool> stopped()
-    {
-        auto const state = co_await net::this_coro::cancellation_state;
-        co_return state.cancelled() != net::cancellation_type::none;
-    }
-
-    // The handler given to the protocol: the routes, with the connection's
-    // strand for the producers.
-    auto handler_for(executor_type ex)
-    {
-        return [r = &routes_, ex = std::move(ex)](request&& req) -> sse::response {
-            // An exception escaping a handler would stop the whole server.
-            unsigned const version = req.version();
-            bool const keep_alive = req.keep_alive();
-            try {
-                return (*r)(std::move(req), ex);
-            } catch (std::exception const& e) {
-                std::clog << "handler: " << e.what() << '\n';
-                http::response<http::string_body> res{http::status::internal_server_error, version};
-                res.set(http::field::content_type, "text/plain; charset=utf-8");
-                res.body() = "internal server error\n";
-                res.keep_alive(keep_alive);
-                res.prepare_payload();
-                return res;
-            }
-        };
-    }
-
-    net::awaitable<void> serve_plain(beast::tcp_stream& stream)
-    {
-        beast::flat_buffer buffer;
-        // The first bytes tell HTTP/2 with prior knowledge from HTTP/1.x.
-        stream.expires_after(options_.idle_timeout);
-        auto [ec, h2] = co_await sse::http2::async_detect_preface(stream, buffer, net::as_tuple(net::use_awaitable));
-        if (ec || co_await stopped())
-            co_return;
-        stream.expires_never(); // the protocols keep their own time
-        auto handler = handler_for(stream.get_executor());
-        if (h2)
-            std::tie(ec) = co_await sse::http2::async_serve(
-                stream, buffer, handler, options_, net::as_tuple(net::use_awaitable)
-            );
-        else
-            std::tie(ec) = co_await sse::http1::async_serve(
-                stream, buffer, handler, options_, net::as_tuple(net::use_awaitable)
-            );
-        if (!quiet_error(ec))
-            std::clog << (h2 ? "http2: " : "http1: ") << ec.message() << '\n';
-        // Close gracefully: the send side first, then read what the peer
-        // still sends until it closes (1 s at most; not when the server
-        // stops). Closing a socket with unread bytes sends a reset, which
-        // can destroy the last answer (a GOAWAY) before the peer reads it.
-        stream.socket().shutdown(tcp::socket::shutdown_send, ec);
-        if (co_await stopped())
-            co_return;
-        co_await drain(stream);
-    }
-
-    // A coroutine of its own, so that its buffer is not part of every
-    // connection's frame while the connection is served.
-    static net::awaitable<void> drain(beast::tcp_stream& stream)
-    {
-        stream.expires_after(1s);
-        char discard[4096];
-        for (;;) {
-            auto [ec, n] = co_await stream.async_read_some(net::buffer(discard), net::as_tuple(net::use_awaitable));
-            if (ec)
-                break;
-        }
-    }
-
-    net::awaitable<void> serve_tls(beast::tcp_stream stream, connection& conn)
-    {
-        ssl::stream<beast::tcp_stream> tls(std::move(stream), *tls_);
-        conn.socket = &tls.next_layer().socket();
-        beast::flat_buffer buffer;
-        tls.next_layer().expires_after(10s);
-        auto [ec] = co_await tls.async_handshake(ssl::stream_base::server, net::as_tuple(net::use_awaitable));
-        if (ec || co_await stopped())
-            co_return;
-        tls.next_layer().expires_never();
-        // ALPN chose h2, or http/1.1, or nothing (HTTP/1.1 too).
-        bool const h2 = sse::http2::negotiated_h2(tls);
-        auto handler = handler_for(tls.get_executor());
-        if (h2)
-            std::tie(ec) = co_await sse::http2::async_serve(tls, buffer, handler, options_, net::as_tuple(net::use_awaitable));
-        else
-            std::tie(ec) = co_await sse::http1::async_serve(tls, buffer, handler, options_, net::as_tuple(net::use_awaitable));
-        if (!quiet_error(ec))
-            std::clog << (h2 ? "http2 (tls): " : "http1 (tls): ") << ec.message() << '\n';
-        // close_notify, so that a body ended by the close reads as complete.
-        tls.next_layer().expires_after(co_await stopped() ? 250ms : 1s);
-        co_await tls.async_shutdown(net::as_tuple(net::use_awaitable));
-    }
-
-    // SIGINT or SIGTERM: stop accepting, end every session gracefully (a
-    // partial cancellation of its serve operation, emitted on its strand),
-    // and exit once they are all over. A peer that will not let its
-    // connection end (it stopped reading) is cut off after 2 s.
-    void stop()
-    {
-        sse::error_code ignored;
-        acceptor_.close(ignored);
-        std::vector<std::shared_ptr<connection>> open;
-        {
-            std::lock_guard lock(mutex_);
-            stopping_ = true;
-            open.assign(connections_.begin(), connections_.end());
-        }
-        for (auto const& c : open)
-            net::dispatch(c->strand, [c] { c->stop.emit(net::cancellation_type::partial); });
-        if (open.empty())
-            return;
-        deadline_.expires_after(2s);
-        deadline_.async_wait([this](sse::error_code ec) {
-            if (ec)
-                return; // every session ended in time
-            std::vector<std::shared_ptr<connection>> left;
-            {
-                std::lock_guard lock(mutex_);
-                left.assign(connections_.begin(), connections_.end());
-            }
-            std::clog << "cutting off " << left.size() << " connection(s) that did not end in time\n";
-            for (auto const& c : left)
-                net::dispatch(c->strand, [c] {
-                    if (c->socket)
-                        c->socket->close();
-                });
-            deadline_.expires_after(700ms);
-            deadline_.async_wait([this](sse::error_code ec) {
-                if (!ec)
-                    ioc_.stop();
-            });
-        });
-    }
-
-    net::io_context& ioc_;
-    executor_type strand_; // the acceptor's, the signals' and stop()'s
-    tcp::acceptor acceptor_;
-    net::signal_set signals_;
-    net::steady_timer deadline_;
-    routes& routes_;
-    ssl::context* tls_;
-    sse::server_options options_; // max_body_size 1 MiB: 413, and the connection closes
-
-    std::mutex mutex_;
-    std::set<std::shared_ptr<connection>> connections_;
-    bool stopping_ = false;
 };
 
 //------------------------------------------------------------------------------
@@ -975,13 +559,33 @@ int main(int argc, char* argv[])
             tls->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3);
             tls->use_certificate_chain_file(tls_files->first);
             tls->use_private_key_file(tls_files->second, ssl::context::pem);
-            sse::http2::enable_alpn(*tls);
         }
 
+        sse::server_options options; // max_body_size 1 MiB: 413, and the connection closes
+        options.shutdown_timeout = 2s; // then what is left is cut off: the process exits within 3 s
+        options.on_handler_exception = [](std::exception_ptr e) {
+            try {
+                std::rethrow_exception(e);
+            } catch (std::exception const& ex) {
+                std::clog << "handler: " << ex.what() << '\n';
+            } catch (...) {
+                std::clog << "handler: unknown exception\n";
+            }
+        };
+        options.on_connection_error = [](sse::error_code ec, std::string_view where) {
+            std::clog << where << ": " << ec.message() << '\n';
+        };
+
         net::io_context ioc(static_cast<int>(threads));
-        server s(ioc, {net::ip::make_address(address), port}, r, tls ? &*tls : nullptr);
-        s.start();
-        std::cout << "listening on " << s.port() << std::endl;
+        sse::server server(
+            tcp::acceptor(ioc, {net::ip::make_address(address), port}),
+            tls ? &*tls : nullptr,
+            [&r](request&& req, executor_type const& ex) { return r(std::move(req), ex); },
+            std::move(options)
+        );
+        server.stop_on_signals();
+        server.start();
+        std::cout << "listening on " << server.local_endpoint().port() << std::endl;
 
         std::vector<std::thread> pool;
         for (unsigned i = 1; i < threads; ++i)
