@@ -653,6 +653,47 @@ TEST_CASE("http1::async_serve: an awaitable handler is cancelled when the sessio
     CHECK(alive.use_count() == 1);
 }
 
+TEST_CASE("http1::async_serve: Expect: 100-continue", "[http1]")
+{
+    net::io_context ioc;
+    tcp::acceptor acceptor(ioc, {net::ip::make_address("127.0.0.1"), 0});
+    tcp::socket peer(ioc);
+    peer.connect(acceptor.local_endpoint());
+    beast::tcp_stream stream(acceptor.accept());
+    beast::flat_buffer buffer;
+    std::optional<sse::error_code> result;
+    sse::http1::async_serve(
+        stream,
+        buffer,
+        [](request&& req) { return sse::make_response(req, beast::http::status::ok, "got " + req.body() + "\n"); },
+        [&](sse::error_code ec) { result = ec; }
+    );
+    std::string seen;
+    std::thread client([&] {
+        // The body goes only after the interim answer, as curl does.
+        net::write(peer, net::buffer(std::string_view("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
+                                                      "Expect: 100-continue\r\nConnection: close\r\n\r\n")));
+        std::string interim(25, '\0');
+        net::read(peer, net::buffer(interim));
+        seen = interim;
+        net::write(peer, net::buffer(std::string_view("hello")));
+        sse::error_code ec;
+        char buf[1024];
+        for (;;) {
+            std::size_t const n = peer.read_some(net::buffer(buf), ec);
+            if (ec)
+                break;
+            seen.append(buf, n);
+        }
+    });
+    ioc.run();
+    client.join();
+    CHECK(seen.starts_with("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\n"));
+    CHECK(seen.ends_with("got hello\n"));
+    REQUIRE(result);
+    CHECK(!*result);
+}
+
 TEST_CASE("http1::async_serve: completion tokens", "[http1]")
 {
     net::io_context ioc;

@@ -17,6 +17,7 @@
 #include <boost/beast/http/status.hpp>
 
 #include <exception>
+#include <functional>
 #include <optional>
 #include <string>
 #include <utility>
@@ -48,12 +49,12 @@ inline beast::http::response<beast::http::string_body> internal_error_answer(uns
 
 // Tells the user's hook that a request handler threw. The hook's own
 // exceptions stop here: the connection goes on.
-inline void report_handler_exception(server_options const& options, std::exception_ptr e) noexcept
+inline void report_handler_exception(std::function<void(std::exception_ptr)> const& hook, std::exception_ptr e) noexcept
 {
-    if (!options.on_handler_exception)
+    if (!hook)
         return;
     try {
-        options.on_handler_exception(std::move(e));
+        hook(std::move(e));
     } catch (...) {
     }
 }

@@ -9,6 +9,7 @@
 #define SSE_IMPL_HTTP1_HPP
 
 #include <sse/detail/async_op.hpp>
+#include <sse/detail/http1_session.hpp>
 #include <sse/handler.hpp>
 
 #include <boost/asio/append.hpp>
@@ -21,6 +22,7 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/socket_base.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/read_size.hpp>
 #include <boost/beast/core/stream_traits.hpp>
@@ -34,6 +36,7 @@
 #include <exception>
 #include <functional>
 #include <optional>
+#include <string_view>
 #include <utility>
 
 namespace sse {
@@ -63,14 +66,9 @@ bool shutdown_send(AsyncStream& stream)
     return false;
 }
 
-// How long a refused connection is read and discarded, after its answer,
-// before the session ends: long enough for the peer to see the answer and
-// close, rather than get a reset that may destroy the answer unread.
-inline constexpr std::chrono::seconds refusal_linger{1};
-
 // The composed operation behind http1::async_serve: one heap block per
 // connection, at most one read or write and one timer wait outstanding,
-// all on the stream's executor.
+// all on the stream's executor. It performs what its http1_session decides.
 template <class AsyncStream, class DynamicBuffer, class Handler, class CompletionHandler>
 class serve_op final : public async_op<
                            serve_op<AsyncStream, DynamicBuffer, Handler, CompletionHandler>,
@@ -81,21 +79,9 @@ class serve_op final : public async_op<
     using executor_type = typename AsyncStream::executor_type;
     using clock = std::chrono::steady_clock;
     using timer_type = net::basic_waitable_timer<clock, net::wait_traits<clock>, executor_type>;
-    using request_type = http1::request;
-    using parser_type = beast::http::request_parser<beast::http::string_body>;
     using result_type = handler_answer_t<Handler>;
-    using refusal_type = beast::http::response<beast::http::string_body>;
-
-    enum class phase {
-        starting,  // the first step is posted
-        idle,      // waiting for the first byte of a request
-        request,   // reading the rest of a request
-        handling,  // in the request handler, or awaiting its answer
-        plain,     // writing an ordinary response
-        streaming, // writing an event stream
-        refusing,  // writing 400, 413 or 431
-        lingering, // reading and discarding after a refusal
-    };
+    using plain_type = beast::http::response<beast::http::string_body>;
+    using action = http1_action;
 
 public:
     serve_op(
@@ -110,7 +96,8 @@ public:
         , stream_(stream)
         , buffer_(buffer)
         , handler_(std::move(handler))
-        , options_(options)
+        , session_(options)
+        , on_handler_exception_(options.on_handler_exception)
         , timer_(ex)
     {
     }
@@ -120,91 +107,82 @@ public:
     void start()
     {
         ref const self(this);
-        this->on_cancellation([this](net::cancellation_type type) { on_cancel(type); });
+        this->on_cancellation([this](net::cancellation_type type) {
+            ref const self(this);
+            session_.cancelled(type);
+            run();
+        });
         if constexpr (requires { beast::get_lowest_layer(stream_).expires_never(); })
             beast::get_lowest_layer(stream_).expires_never();
-        posted_ = true;
         net::post(stream_.get_executor(), post_handler{{ref(this)}});
     }
 
 private:
-    // ------------------------------------------------------------- actions
-
-    void next_request()
+    // Performs the session's actions until it waits for an event.
+    void run()
     {
-        if (cancel_requested_)
-            return finish(net::error::operation_aborted);
-        parser_.emplace();
-        parser_->header_limit(options_.max_header_size);
-        parser_->body_limit(options_.max_body_size);
-        parser_->eager(true);
-        if (buffer_.size() != 0) {
-            begin_request();
-            parse();
-        } else {
-            phase_ = phase::idle;
-            set_deadline(options_.idle_timeout);
-            start_read();
+        for (auto a = session_.next(); !a.is_none(); a = session_.next())
+            perform(a);
+    }
+
+    void perform(action const& a)
+    {
+        using type = action::type;
+        switch (a.get_type()) {
+        case type::none: break;
+        case type::read: read(); break;
+        case type::handle: handle(); break;
+        case type::write_plain:
+            if constexpr (std::is_same_v<result_type, response>)
+                write_plain(result_->plain());
+            else if constexpr (!is_stream_response<result_type>::value)
+                write_plain(*result_);
+            break;
+        case type::write_stream:
+            if constexpr (std::is_same_v<result_type, response>)
+                write_stream(result_->stream());
+            else if constexpr (is_stream_response<result_type>::value)
+                write_stream(*result_);
+            break;
+        case type::write_failure: write_plain(*plain_); break;
+        case type::write_refusal: write_refusal(a.status()); break;
+        case type::write_continue:
+            net::async_write(stream_, net::buffer(continue_answer), write_handler{{ref(this)}});
+            break;
+        case type::shutdown_send: session_.send_shut(shutdown_send(stream_), buffer_, clock::now()); break;
+        case type::wait_until:
+            timer_.expires_at(a.expiry());
+            timer_.async_wait(timer_handler{{ref(this)}});
+            break;
+        case type::cancel_wait: timer_.cancel(); break;
+        case type::cancel_read: read_cancel_.emit(net::cancellation_type::terminal); break;
+        case type::cancel_write: write_cancel_.emit(a.cancellation()); break;
+        case type::cancel_handler: answer_cancel_.emit(net::cancellation_type::terminal); break;
+        case type::complete:
+            // The request handler and the last answer go first; the op's
+            // memory goes with the last reference to it.
+            result_.reset();
+            plain_.reset();
+            handler_.reset();
+            this->complete(a.error());
+            break;
         }
     }
 
-    // The first byte of a request is in: from now on request_timeout applies.
-    void begin_request()
-    {
-        phase_ = phase::request;
-        set_deadline(options_.request_timeout);
-    }
-
-    // Feeds the parser what the buffer holds, then reads more, answers a
-    // complete request, or refuses a bad one.
-    void parse()
-    {
-        for (;;) {
-            if (buffer_.size() == 0)
-                return start_read();
-            error_code ec;
-            std::size_t const n = parser_->put(buffer_.data(), ec);
-            buffer_.consume(n);
-            if (ec == beast::http::error::need_more)
-                return start_read();
-            if (ec)
-                return refuse(ec);
-            if (parser_->is_done())
-                return handle_request();
-            if (n == 0)
-                return start_read();
-        }
-    }
-
-    void start_read()
+    void read()
     {
         std::size_t const size = beast::read_size(buffer_, 65536);
-        if (size == 0) {
-            // The caller's buffer is full: the request is too large for it.
-            if (phase_ == phase::lingering)
-                buffer_.consume(buffer_.size());
-            else
-                return refuse(
-                    parser_ && parser_->is_header_done() ? beast::http::error::body_limit
-                                                         : beast::http::error::header_limit
-                );
-        }
-        reading_ = true;
-        stream_.async_read_some(buffer_.prepare(beast::read_size(buffer_, 65536)), read_handler{{ref(this)}});
-        arm_timer();
+        if (size == 0)
+            return session_.buffer_full(buffer_, clock::now());
+        stream_.async_read_some(buffer_.prepare(size), read_handler{{ref(this)}});
     }
 
-    void handle_request()
+    void handle()
     {
-        phase_ = phase::handling;
-        deadline_.reset();
-        request_type req = parser_->release();
-        parser_.reset();
-        request_keep_alive_ = req.keep_alive();
-        request_version_ = req.version();
+        request req = session_.take_request();
         if constexpr (awaitable_request_handler<Handler>) {
             // Run on the stream's executor; nothing is read meanwhile.
-            awaiting_ = true;
+            session_.awaiting();
             net::co_spawn(stream_.get_executor(), await_answer(*handler_, std::move(req)), answer_handler{{ref(this)}});
         } else {
             std::exception_ptr failure;
@@ -213,270 +191,100 @@ private:
             } catch (...) {
                 failure = std::current_exception();
             }
-            answer(std::move(failure));
+            answered(std::move(failure));
         }
     }
 
-    // Writes the handler's answer, or a 500 when it threw.
-    void answer(std::exception_ptr failure)
+    // Tells the session what the handler answered: a 500 when it threw.
+    void answered(std::exception_ptr failure)
     {
+        auto const now = clock::now();
         if (failure) {
-            failure_.emplace(internal_error_answer(request_version_, request_keep_alive_));
-            start_plain(*failure_);
-            report_handler_exception(options_, std::move(failure));
-            return;
-        }
-        if constexpr (std::is_same_v<result_type, response>) {
-            if (result_->is_stream())
-                start_stream(result_->stream());
-            else
-                start_plain(result_->plain());
-        } else if constexpr (is_stream_response<result_type>::value) {
-            start_stream(*result_);
-        } else {
-            start_plain(*result_);
+            result_.reset();
+            plain_.emplace(internal_error_answer(session_.request_version(), session_.request_keep_alive()));
+            session_.answered(http1_answer::failed, false, buffer_, now);
+            report_handler_exception(on_handler_exception_, std::move(failure));
+        } else if (result_) {
+            if constexpr (std::is_same_v<result_type, response>) {
+                if (result_->is_stream())
+                    answered_stream(result_->stream(), now);
+                else
+                    answered_plain(result_->plain(), now);
+            } else if constexpr (is_stream_response<result_type>::value) {
+                answered_stream(*result_, now);
+            } else {
+                answered_plain(*result_, now);
+            }
         }
     }
 
     template <class Body, class Fields>
-    void start_plain(beast::http::response<Body, Fields>& res)
+    void answered_plain(beast::http::response<Body, Fields>& res, clock::time_point now)
     {
-        if (!request_keep_alive_ && res.keep_alive())
+        // A request that asked to close gets its answer with Connection: close.
+        if (!session_.request_keep_alive() && res.keep_alive())
             res.keep_alive(false);
-        keep_alive_ = !res.need_eof();
-        phase_ = phase::plain;
-        set_deadline(options_.write_timeout);
-        writing_ = true;
-        beast::http::async_write(stream_, res, write_handler{{ref(this)}});
-        arm_timer();
+        session_.answered(http1_answer::plain, !res.need_eof(), buffer_, now);
     }
 
     template <class Source>
-    void start_stream(stream_response<Source>& res)
+    void answered_stream(stream_response<Source>& res, clock::time_point now)
     {
-        keep_alive_ = res.keep_alive();
-        phase_ = phase::streaming;
-        deadline_.reset(); // the stream has timeouts of its own
-        if (timer_armed_)
-            timer_.cancel();
-        writing_ = true;
+        session_.answered(http1_answer::stream, res.keep_alive(), buffer_, now);
+    }
+
+    template <class Body, class Fields>
+    void write_plain(beast::http::response<Body, Fields>& res)
+    {
+        beast::http::async_write(stream_, res, write_handler{{ref(this)}});
+    }
+
+    template <class Source>
+    void write_stream(stream_response<Source>& res)
+    {
         // Bytes the client pipelines during the stream end it, and stay in
         // the buffer for the next request; a request sent after the stream
         // ended is never read by it.
         sse::async_write(stream_, buffer_, res, write_handler{{ref(this)}});
-        if (cancel_requested_) // stopped while an awaitable handler ran
-            write_cancel_.emit(net::cancellation_type::partial);
     }
 
-    // Answers a request the parser refused, then ends the session.
-    void refuse(error_code ec)
+    void write_refusal(beast::http::status status)
     {
         namespace http = beast::http;
-        refusal_ec_ = ec;
-        parser_.reset();
-        http::status status = http::status::bad_request;
-        if (ec == http::error::header_limit)
-            status = http::status::request_header_fields_too_large;
-        else if (ec == http::error::body_limit)
-            status = http::status::payload_too_large;
-        refusal_.emplace(status, 11);
-        refusal_->keep_alive(false);
-        refusal_->set(http::field::content_type, "text/plain");
-        refusal_->body() = std::string(http::obsolete_reason(status)) + "\n";
-        refusal_->prepare_payload();
-        phase_ = phase::refusing;
-        set_deadline(options_.write_timeout);
-        writing_ = true;
-        http::async_write(stream_, *refusal_, write_handler{{ref(this)}});
-        arm_timer();
-    }
-
-    void set_deadline(std::chrono::milliseconds d)
-    {
-        if (d.count() > 0)
-            deadline_ = clock::now() + d;
-        else
-            deadline_.reset();
-    }
-
-    // Keeps one wait on the timer while a deadline is set. A deadline that
-    // moves later needs no re-arming: the wait re-checks when it fires.
-    void arm_timer()
-    {
-        if (!deadline_ || finishing_)
-            return;
-        if (timer_armed_) {
-            if (timer_.expiry() > *deadline_)
-                timer_.cancel(); // the wait ends, and re-arms at the earlier time
-            return;
-        }
-        timer_armed_ = true;
-        timer_.expires_at(*deadline_);
-        timer_.async_wait(timer_handler{{ref(this)}});
-    }
-
-    void finish(error_code ec)
-    {
-        if (finishing_)
-            return;
-        finishing_ = true;
-        result_ec_ = ec;
-        deadline_.reset();
-        if (timer_armed_)
-            timer_.cancel();
-        if (reading_)
-            read_cancel_.emit(net::cancellation_type::terminal);
-        if (awaiting_)
-            answer_cancel_.emit(net::cancellation_type::terminal);
-        maybe_complete();
-    }
-
-    // Completes once every sub-operation has finished. The request handler
-    // and the last response are destroyed first; the op's memory goes with
-    // the last reference to it.
-    void maybe_complete()
-    {
-        if (completed_ || !finishing_ || reading_ || writing_ || timer_armed_ || posted_ || awaiting_)
-            return;
-        completed_ = true;
         result_.reset();
-        refusal_.reset();
-        failure_.reset();
-        parser_.reset();
-        handler_.reset();
-        this->complete(result_ec_);
+        plain_.emplace(status, 11);
+        plain_->keep_alive(false);
+        plain_->set(http::field::content_type, "text/plain");
+        plain_->body() = std::string(http::obsolete_reason(status)) + "\n";
+        plain_->prepare_payload();
+        http::async_write(stream_, *plain_, write_handler{{ref(this)}});
     }
+
+    static constexpr std::string_view continue_answer = "HTTP/1.1 100 Continue\r\n\r\n";
 
     // -------------------------------------------------------------- events
 
-    void on_start()
-    {
-        posted_ = false;
-        if (finishing_) // cancelled before the first step
-            return maybe_complete();
-        next_request();
-    }
-
     void on_read(error_code ec, std::size_t n)
     {
-        reading_ = false;
         buffer_.commit(n);
-        if (finishing_)
-            return maybe_complete();
-        if (phase_ == phase::lingering) {
-            buffer_.consume(buffer_.size());
-            if (ec || timed_out_ || cancel_requested_)
-                return finish(cancel_requested_ ? error_code(net::error::operation_aborted) : refusal_ec_);
-            return start_read();
-        }
-        if (cancel_requested_)
-            return finish(net::error::operation_aborted);
-        if (timed_out_)
-            return finish(beast::error::timeout);
-        if (ec == net::error::eof || ec == beast::http::error::end_of_stream) {
-            if (phase_ == phase::idle && buffer_.size() == 0)
-                return finish({}); // the peer closed between requests
-            return finish(beast::http::error::partial_message);
-        }
-        if (ec)
-            return finish(ec);
-        if (phase_ == phase::idle && buffer_.size() != 0)
-            begin_request();
-        parse();
-    }
-
-    // An awaitable handler's answer, or its exception.
-    void on_answer(std::exception_ptr e, std::optional<result_type> answer_value)
-    {
-        awaiting_ = false;
-        if (finishing_)
-            return maybe_complete();
-        if (!e)
-            result_ = std::move(answer_value);
-        // Stopped meanwhile (partial or total): the answer is still
-        // written; a stream ends cleanly at once.
-        answer(std::move(e));
+        session_.read_done(ec, buffer_, clock::now());
+        run();
     }
 
     void on_write(error_code ec)
     {
-        writing_ = false;
         result_.reset();
-        failure_.reset();
-        if (finishing_)
-            return maybe_complete();
-        if (phase_ == phase::refusing) {
-            refusal_.reset();
-            if (cancel_requested_)
-                return finish(net::error::operation_aborted);
-            if (ec || timed_out_ || !shutdown_send(stream_))
-                return finish(refusal_ec_);
-            phase_ = phase::lingering;
-            deadline_ = clock::now() + refusal_linger;
-            return start_read();
-        }
-        if (cancel_requested_)
-            return finish(net::error::operation_aborted);
-        if (timed_out_)
-            return finish(beast::error::timeout);
-        // A client that pipelined its next request during an event stream
-        // ended the stream, cleanly: the request is in the buffer, next.
-        if (ec && !(phase_ == phase::streaming && ec == error::unexpected_data))
-            return finish(ec);
-        if (!keep_alive_) {
-            shutdown_send(stream_);
-            return finish({});
-        }
-        next_request();
+        plain_.reset();
+        session_.write_done(ec, buffer_, clock::now());
+        run();
     }
 
-    void on_timer()
+    void on_answer(std::exception_ptr e, std::optional<result_type> answer)
     {
-        timer_armed_ = false;
-        if (finishing_)
-            return maybe_complete();
-        if (!deadline_)
-            return;
-        if (clock::now() < *deadline_)
-            return arm_timer();
-        // Expired: end what is in progress; its completion ends the session.
-        deadline_.reset();
-        timed_out_ = true;
-        if (reading_)
-            read_cancel_.emit(net::cancellation_type::terminal);
-        else if (writing_)
-            write_cancel_.emit(net::cancellation_type::terminal);
-    }
-
-    void on_cancel(net::cancellation_type type)
-    {
-        ref const self(this);
-        if (finishing_)
-            return;
-        bool const first = !std::exchange(cancel_requested_, true);
-        switch (phase_) {
-        case phase::idle:
-        case phase::request:
-        case phase::lingering:
-            if (first && reading_)
-                read_cancel_.emit(net::cancellation_type::terminal);
-            break;
-        case phase::streaming:
-            // Terminal: the stream ends at once. Partial and total: cleanly,
-            // with its last chunk; a terminal cancellation may follow.
-            write_cancel_.emit(type);
-            break;
-        case phase::handling:
-            // An awaitable handler: let it answer, unless told to stop now.
-            if (awaiting_ && (type & net::cancellation_type::terminal) != net::cancellation_type::none)
-                finish(net::error::operation_aborted);
-            break;
-        case phase::starting:
-        case phase::plain:
-        case phase::refusing:
-            // Seen when the step in progress completes.
-            break;
-        }
+        if (!e)
+            result_ = std::move(answer);
+        answered(std::move(e));
+        run();
     }
 
     // The handlers of the sub-operations: each holds a counted reference
@@ -484,7 +292,12 @@ private:
     using sub_handler = typename base::sub_handler;
 
     struct post_handler : sub_handler {
-        void operator()() { this->self.p->on_start(); }
+        void operator()()
+        {
+            auto* op = this->self.p;
+            op->session_.start(op->buffer_, clock::now());
+            op->run();
+        }
     };
 
     struct read_handler : base::template cancellable_handler<&serve_op::read_cancel_> {
@@ -497,7 +310,12 @@ private:
     };
 
     struct timer_handler : sub_handler {
-        void operator()(error_code) { this->self.p->on_timer(); }
+        void operator()(error_code)
+        {
+            auto* op = this->self.p;
+            op->session_.timer_fired(clock::now());
+            op->run();
+        }
     };
 
     struct answer_handler : base::template cancellable_handler<&serve_op::answer_cancel_> {
@@ -510,31 +328,14 @@ private:
     AsyncStream& stream_;
     DynamicBuffer& buffer_;
     std::optional<Handler> handler_;
-    server_options options_;
+    http1_session session_;
+    std::function<void(std::exception_ptr)> on_handler_exception_;
     timer_type timer_;
     net::cancellation_signal read_cancel_;
     net::cancellation_signal write_cancel_;
     net::cancellation_signal answer_cancel_;
-    std::optional<parser_type> parser_;
-    std::optional<result_type> result_;
-    std::optional<refusal_type> refusal_;
-    std::optional<refusal_type> failure_; // the 500 of a handler that threw
-    std::optional<clock::time_point> deadline_;
-    error_code refusal_ec_;
-    error_code result_ec_;
-    phase phase_ = phase::starting;
-    bool request_keep_alive_ = false;
-    unsigned request_version_ = 11;
-    bool keep_alive_ = false;
-    bool reading_ = false;
-    bool writing_ = false;
-    bool timer_armed_ = false;
-    bool posted_ = false;
-    bool cancel_requested_ = false;
-    bool timed_out_ = false;
-    bool finishing_ = false;
-    bool completed_ = false;
-    bool awaiting_ = false; // an awaitable handler runs
+    std::optional<result_type> result_; // the handler's answer
+    std::optional<plain_type> plain_;   // a refusal, or the 500 of a handler that threw
 };
 
 template <class AsyncStream, class DynamicBuffer>

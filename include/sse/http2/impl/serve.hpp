@@ -653,7 +653,7 @@ private:
     {
         if (!s.answered)
             answer_error(s, 500);
-        sse::detail::report_handler_exception(options(), std::move(e));
+        sse::detail::report_handler_exception(options().on_handler_exception, std::move(e));
     }
 
     // An awaitable handler runs on the connection's executor; its answer
