@@ -14,9 +14,10 @@
 // at / opens 12 event streams. Over HTTP/2 they all run at once on one
 // connection; force HTTP/1.1 and the 7th stream waits for a free connection.
 //
-// The TLS handshake chooses the protocol by ALPN (h2, then http/1.1). One
-// handler answers both protocols: it returns an sse::response, either an
-// ordinary Beast response or an event stream.
+// sse::server does the rest: it accepts TLS connections, lets the handshake
+// choose the protocol by ALPN (h2, then http/1.1) and serves each connection
+// on a strand of its own. One handler answers both protocols: it returns an
+// sse::response, either an ordinary Beast response or an event stream.
 //
 // Usage:
 //     http2 --cert CERT.pem --key KEY.pem [--address 127.0.0.1] [--port 8443]
@@ -37,37 +38,22 @@
 //
 //------------------------------------------------------------------------------
 
-#include <sse/http1.hpp>
-#include <sse/http2.hpp>
-#include <sse/http2/alpn.hpp>
-#include <sse/response.hpp>
+#include <sse/server.hpp>
 #include <sse/sources/coro.hpp>
 
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/signal_set.hpp>
-#include <boost/asio/ssl.hpp>
-#include <boost/asio/this_coro.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/use_awaitable.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 
 #include <chrono>
 #include <ctime>
 #include <iostream>
-#include <list>
 #include <string>
 #include <string_view>
 
 namespace net = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
+namespace http = boost::beast::http;
 namespace ssl = net::ssl;
-using tcp = net::ip::tcp;
 using namespace std::chrono_literals;
 
 // The page: 12 EventSources, each showing its clock and its protocol.
@@ -108,8 +94,9 @@ net::experimental::coro<sse::message> clock_events(net::any_io_executor ex, int 
     }
 }
 
-// One handler for both protocols.
-sse::response handle(http::request<http::string_body>&& req, net::any_io_executor ex)
+// One handler for both protocols. A stream's producer runs on the
+// connection's executor, ex.
+sse::response handle(sse::request&& req, net::any_io_executor const& ex)
 {
     std::string_view const target = req.target();
     if (req.method() != http::verb::get)
@@ -123,31 +110,6 @@ sse::response handle(http::request<http::string_body>&& req, net::any_io_executo
         return sse::stream_response{req, clock_events(ex, n)};
     }
     return sse::make_response(req, http::status::not_found, "not found\n");
-}
-
-// A TLS connection: the handshake, then the protocol ALPN chose.
-net::awaitable<void> session(tcp::socket socket, ssl::context& ctx)
-{
-    // The server's stop is a partial cancellation (streams end cleanly),
-    // which a coroutine lets through only when told.
-    co_await net::this_coro::reset_cancellation_state(net::enable_partial_cancellation());
-    ssl::stream<beast::tcp_stream> stream(beast::tcp_stream(std::move(socket)), ctx);
-    beast::get_lowest_layer(stream).expires_after(10s);
-    auto [ec] = co_await stream.async_handshake(ssl::stream_base::server, net::as_tuple(net::use_awaitable));
-    if (ec)
-        co_return;
-    beast::get_lowest_layer(stream).expires_never();
-
-    auto handler = [ex = stream.get_executor()](http::request<http::string_body>&& req) {
-        return handle(std::move(req), ex);
-    };
-    beast::flat_buffer buffer;
-    if (sse::http2::negotiated_h2(stream))
-        std::tie(ec) = co_await sse::http2::async_serve(stream, buffer, handler, net::as_tuple(net::use_awaitable));
-    else
-        std::tie(ec) = co_await sse::http1::async_serve(stream, buffer, handler, net::as_tuple(net::use_awaitable));
-    beast::get_lowest_layer(stream).expires_after(1s);
-    co_await stream.async_shutdown(net::as_tuple(net::use_awaitable));
 }
 
 int main(int argc, char* argv[])
@@ -177,35 +139,13 @@ int main(int argc, char* argv[])
         ctx.set_options(ssl::context::default_workarounds | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
         ctx.use_certificate_chain_file(cert);
         ctx.use_private_key_file(key, ssl::context::pem);
-        sse::http2::enable_alpn(ctx); // h2, then http/1.1
 
         net::io_context ioc;
-        tcp::acceptor acceptor(ioc, {net::ip::make_address(address), port});
-        std::list<net::cancellation_signal> stops; // one per connection
-
-        net::co_spawn(ioc, [&]() -> net::awaitable<void> {
-            for (;;) {
-                auto [ec, socket] = co_await acceptor.async_accept(net::as_tuple(net::use_awaitable));
-                if (ec)
-                    co_return; // closed: stopping
-                auto stop = stops.emplace(stops.end());
-                net::co_spawn(ioc, session(std::move(socket), ctx),
-                              net::bind_cancellation_slot(stop->slot(), [&stops, stop](std::exception_ptr) {
-                                  stops.erase(stop);
-                              }));
-            }
-        }, net::detached);
-
-        // SIGINT or SIGTERM: stop accepting, end every connection gracefully.
-        net::signal_set signals(ioc, SIGINT, SIGTERM);
-        signals.async_wait([&](sse::error_code, int) {
-            acceptor.close();
-            for (auto& s : stops)
-                s.emit(net::cancellation_type::partial);
-        });
-
-        std::cout << "listening on " << acceptor.local_endpoint().port() << std::endl;
-        ioc.run();
+        sse::server server(ioc, {net::ip::make_address(address), port}, ctx, handle);
+        server.stop_on_signals(); // SIGINT, SIGTERM
+        server.start();
+        std::cout << "listening on " << server.local_endpoint().port() << std::endl;
+        ioc.run(); // until the server has stopped
     } catch (std::exception const& e) {
         std::cerr << "http2: " << e.what() << '\n';
         return 1;

@@ -20,6 +20,9 @@
 // exactly what it missed. A page may also pass ?lastEventId=N, for a first
 // connection (EventSource cannot set headers itself).
 //
+// sse::server does the rest: HTTP/1.1 and HTTP/2 (h2c) share the port, and
+// a message body over 16 KiB is refused with 413.
+//
 // Usage:
 //     chat [--address 127.0.0.1] [--port 8080]
 //
@@ -27,6 +30,7 @@
 //     chat
 //     open http://127.0.0.1:8080/?room=lobby in two browser windows
 //     curl -N http://127.0.0.1:8080/events?room=lobby
+//     curl -N --http2-prior-knowledge http://127.0.0.1:8080/events?room=lobby
 //     curl -d '{"nick":"curl","text":"hi"}' http://127.0.0.1:8080/send?room=lobby
 //
 // Port 0 picks a free port. Once the server accepts connections it prints
@@ -37,27 +41,12 @@
 
 #include <sse/broadcaster.hpp>
 #include <sse/json.hpp>
-#include <sse/stream_response.hpp>
+#include <sse/query.hpp>
+#include <sse/server.hpp>
 
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
-#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/signal_set.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/use_awaitable.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/http/parser.hpp>
-#include <boost/beast/http/read.hpp>
-#include <boost/beast/http/string_body.hpp>
-#include <boost/beast/http/write.hpp>
 
 #include <cctype>
-#include <chrono>
-#include <csignal>
 #include <iostream>
 #include <optional>
 #include <stdexcept>
@@ -65,11 +54,8 @@
 #include <string_view>
 
 namespace net = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
-using tcp = net::ip::tcp;
+namespace http = boost::beast::http;
 using json = nlohmann::json;
-using namespace net::experimental::awaitable_operators;
 
 // The page. Messages are added with textContent, never as HTML, so that a
 // message cannot inject markup.
@@ -134,40 +120,25 @@ document.getElementById('form').onsubmit = async (e) => {
 )html";
 
 // The room named in the query (?room=NAME), "lobby" without one, nothing
-// when the name is not 1 to 64 letters, digits, '-' or '_'.
+// when the query is not well-formed or the name is not 1 to 64 letters,
+// digits, '-' or '_'.
 std::optional<std::string> room_of(std::string_view target)
 {
-    auto const q = target.find('?');
-    std::string_view query = q == target.npos ? std::string_view() : target.substr(q + 1);
-    std::string room = "lobby";
-    while (!query.empty()) {
-        auto const amp = query.find('&');
-        auto const pair = query.substr(0, amp);
-        query = amp == query.npos ? std::string_view() : query.substr(amp + 1);
-        if (pair.starts_with("room="))
-            room = pair.substr(5);
-    }
+    auto const query = sse::parse_query(target);
+    if (!query)
+        return std::nullopt;
+    std::string const room(query->get("room").value_or("lobby"));
     bool ok = !room.empty() && room.size() <= 64;
     for (char c : room)
         ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_');
     return ok ? std::optional(room) : std::nullopt;
 }
 
-http::response<http::string_body> reply(http::status status, unsigned version, std::string_view type, std::string body)
-{
-    http::response<http::string_body> res{status, version};
-    if (!body.empty())
-        res.set(http::field::content_type, type);
-    res.body() = std::move(body);
-    res.prepare_payload();
-    return res;
-}
-
 // Handles POST /send: publishes {"nick", "text"} to the room.
-http::response<http::string_body> send(sse::broadcaster& hub, std::string const& room, http::request<http::string_body> const& req)
+sse::response send(sse::broadcaster& hub, std::string const& room, sse::request const& req)
 {
     auto const bad = [&](std::string why) {
-        return reply(http::status::bad_request, req.version(), "text/plain", why + '\n');
+        return sse::make_response(req, http::status::bad_request, why + '\n');
     };
     json const body = json::parse(req.body(), nullptr, false);
     if (body.is_discarded() || !body.is_object())
@@ -179,86 +150,27 @@ http::response<http::string_body> send(sse::broadcaster& hub, std::string const&
     try {
         auto const id = hub.publish(room, sse::message{}.json(json{{"nick", *nick}, {"text", *text}}));
         std::clog << room << ": event " << id << " from " << nick->get_ref<std::string const&>() << '\n';
-    } catch (boost::system::system_error const&) { // sse::error::invalid_json: not UTF-8
+    } catch (sse::system_error const&) { // sse::error::invalid_json: not UTF-8
         return bad("the strings must be UTF-8");
     }
-    return reply(http::status::no_content, req.version(), {}, {});
+    return sse::make_response(req, http::status::no_content, {}, {});
 }
 
-// Serves one connection until the client closes it or the server stops.
-net::awaitable<void> session(beast::tcp_stream stream, sse::broadcaster& hub)
+// Answers one request.
+sse::response handle(sse::broadcaster& hub, sse::request&& req)
 {
-    beast::flat_buffer buffer;
-    try {
-        for (;;) {
-            http::request_parser<http::string_body> parser;
-            parser.body_limit(16 * 1024); // a chat message is small
-            stream.expires_after(std::chrono::seconds(30));
-            auto [ec, n] = co_await http::async_read(stream, buffer, parser, net::as_tuple(net::use_awaitable));
-            if (ec == http::error::body_limit) {
-                auto res = reply(http::status::payload_too_large, parser.get().version(), "text/plain", "at most 16 KiB\n");
-                res.keep_alive(false); // the rest of the body is still unread
-                co_await http::async_write(stream, res, net::use_awaitable);
-                break;
-            }
-            if (ec)
-                throw boost::system::system_error(ec);
-            auto const req = parser.release();
-            std::string_view const target(req.target().data(), req.target().size());
-            std::string_view const path = target.substr(0, target.find('?'));
-            auto const room = room_of(target);
-
-            http::response<http::string_body> res;
-            if (!room) {
-                res = reply(http::status::bad_request, req.version(), "text/plain", "bad room name\n");
-            } else if (req.method() == http::verb::get && path == "/events") {
-                stream.expires_never(); // a stream lasts as long as the client wants it
-                sse::stream_response stream_res{req, hub.subscribe(req, *room)};
-                auto [wec] = co_await sse::async_write(stream, stream_res, net::as_tuple(net::use_awaitable));
-                if (wec)
-                    throw boost::system::system_error(wec);
-                if (!stream_res.keep_alive())
-                    break;
-                continue;
-            } else if (req.method() == http::verb::post && path == "/send") {
-                res = send(hub, *room, req);
-            } else if (req.method() == http::verb::get && path == "/") {
-                res = reply(http::status::ok, req.version(), "text/html; charset=utf-8", std::string(page));
-            } else {
-                res = reply(http::status::not_found, req.version(), "text/plain", "Not found. Try GET /\n");
-            }
-            res.keep_alive(req.keep_alive());
-            co_await http::async_write(stream, res, net::use_awaitable);
-            if (!res.keep_alive())
-                break;
-        }
-        stream.socket().shutdown(tcp::socket::shutdown_send);
-    } catch (boost::system::system_error const& e) {
-        // http::error::end_of_stream: the client closed the connection;
-        // sse::error::peer_gone: it left an event stream;
-        // net::error::operation_aborted: the server is stopping.
-        std::clog << "connection closed: " << e.code().message() << '\n';
-    }
-}
-
-// Completes when the server stops; a session raced against it is cancelled then.
-net::awaitable<void> stopped(net::steady_timer& stop)
-{
-    co_await stop.async_wait(net::as_tuple(net::use_awaitable));
-}
-
-// Accepts connections until the acceptor is closed.
-net::awaitable<void> listen(tcp::acceptor& acceptor, net::steady_timer& stop, sse::broadcaster& hub)
-{
-    for (;;) {
-        auto [ec, socket] = co_await acceptor.async_accept(net::as_tuple(net::use_awaitable));
-        if (ec) {
-            std::clog << "no longer accepting: " << ec.message() << '\n';
-            co_return;
-        }
-        auto serve = session(beast::tcp_stream(std::move(socket)), hub) || stopped(stop);
-        net::co_spawn(acceptor.get_executor(), std::move(serve), net::detached);
-    }
+    std::string_view const target = req.target();
+    std::string_view const path = target.substr(0, target.find('?'));
+    auto const room = room_of(target);
+    if (!room)
+        return sse::make_response(req, http::status::bad_request, "bad room name\n");
+    if (req.method() == http::verb::get && path == "/events")
+        return sse::stream_response{req, hub.subscribe(req, *room)};
+    if (req.method() == http::verb::post && path == "/send")
+        return send(hub, *room, req);
+    if (req.method() == http::verb::get && path == "/")
+        return sse::make_response(req, http::status::ok, std::string(page), "text/html; charset=utf-8");
+    return sse::make_response(req, http::status::not_found, "Not found. Try GET /\n");
 }
 
 int main(int argc, char* argv[])
@@ -284,25 +196,28 @@ int main(int argc, char* argv[])
     }
     try {
         // Each room keeps its last 100 messages for browsers that reconnect.
-        sse::broadcaster_options options;
-        options.history_count = 100;
-        options.last_event_id_param = "lastEventId";
-        sse::broadcaster hub{options};
+        sse::broadcaster_options hub_options;
+        hub_options.history_count = 100;
+        hub_options.last_event_id_param = "lastEventId";
+        sse::broadcaster hub{hub_options};
+
+        sse::server_options options;
+        options.max_body_size = 16 * 1024; // a chat message is small
+        options.on_connection_error = [](sse::error_code ec, std::string_view where) {
+            std::clog << where << ": " << ec.message() << '\n';
+        };
 
         net::io_context ioc;
-        tcp::acceptor acceptor(ioc, {net::ip::make_address(address), port});
-
-        // SIGINT or SIGTERM: close the acceptor and cancel every session.
-        net::steady_timer stop(ioc, net::steady_timer::time_point::max());
-        net::signal_set signals(ioc, SIGINT, SIGTERM);
-        signals.async_wait([&](boost::system::error_code, int) {
-            acceptor.close();
-            stop.expires_at(net::steady_timer::time_point::min());
-        });
-
-        net::co_spawn(ioc, listen(acceptor, stop, hub), net::detached);
-        std::cout << "listening on " << acceptor.local_endpoint().port() << std::endl;
-        ioc.run();
+        sse::server server(
+            ioc,
+            {net::ip::make_address(address), port},
+            [&hub](sse::request&& req) { return handle(hub, std::move(req)); },
+            std::move(options)
+        );
+        server.stop_on_signals(); // SIGINT, SIGTERM
+        server.start();
+        std::cout << "listening on " << server.local_endpoint().port() << std::endl;
+        ioc.run(); // until the server has stopped
         return 0;
     } catch (std::exception const& e) {
         std::cerr << "chat: " << e.what() << '\n';
