@@ -8,9 +8,10 @@
 #ifndef SSE_HTTP2_DETAIL_SESSION_HPP
 #define SSE_HTTP2_DETAIL_SESSION_HPP
 
-// One server-side nghttp2 session, without I/O: bytes in (receive), bytes
-// out (produce), requests assembled into Beast requests, answers submitted,
-// and the limits a peer cannot get past. nghttp2 does the framing, HPACK and
+// One server-side nghttp2 session, without I/O and without a clock: bytes
+// in (receive), bytes out (produce), each with the current time, requests
+// assembled into Beast requests, answers submitted, and the limits a peer
+// cannot get past. nghttp2 does the framing, HPACK and
 // flow control; this class decides what the library adds. The connection
 // operation in impl/serve.hpp performs the reads, writes and waits.
 
@@ -76,7 +77,11 @@ struct request_stream {
 
 class session {
 public:
-    explicit session(server_options const& options);
+    using clock = std::chrono::steady_clock;
+
+    // `now`: the time the connection starts (time is always given, never
+    // read: the session can be driven by a script).
+    session(server_options const& options, clock::time_point now);
     virtual ~session();
 
     session(session const&) = delete;
@@ -86,10 +91,10 @@ public:
 
     // Feeds bytes read from the peer. False when the connection must end
     // (a GOAWAY is queued when there is one to send): result() tells why.
-    bool receive(std::uint8_t const* data, std::size_t size);
+    bool receive(std::uint8_t const* data, std::size_t size, clock::time_point now);
 
     // Appends what nghttp2 has to send, up to about `limit` bytes.
-    bool produce(std::string& out, std::size_t limit);
+    bool produce(std::string& out, std::size_t limit, clock::time_point now);
 
     // Whether the session still has something to read or write.
     bool alive() const noexcept
@@ -180,7 +185,8 @@ private:
     std::vector<std::int32_t> ready_;
     std::size_t queued_bytes_ = 0;
     double budget_;
-    std::chrono::steady_clock::time_point budget_time_ = std::chrono::steady_clock::now();
+    clock::time_point budget_time_; // when the budget was last refilled
+    clock::time_point now_;         // the time of the receive or produce under way
     error_code result_;
     bool shutting_down_ = false;
     bool goaway_sent_ = false;

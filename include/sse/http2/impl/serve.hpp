@@ -131,16 +131,21 @@ std::string collect_body(beast::http::response<Body, Fields>& res)
     }
 }
 
-// The connection as its streams see it.
-class connection_base : public session {
+// The connection as its streams see it: its session, and the op that
+// performs the session's I/O.
+class connection_base {
 public:
-    using session::session;
+    // The nghttp2 session.
+    virtual detail::session& h2() noexcept = 0;
 
     // Output may be pending: write it.
     virtual void wake() = 0;
 
     // A stream body finished (its source is destroyed).
     virtual void stream_done() = 0;
+
+protected:
+    ~connection_base() = default;
 };
 
 // The HTTP/2 sink of an event stream, on one HTTP/2 stream: it performs
@@ -158,7 +163,7 @@ class stream_body final : public body_base {
 public:
     stream_body(connection_base& conn, std::int32_t id, Executor ex, typename stream_response<Source>::parts&& parts)
         : conn_(&conn)
-        , session_(&conn)
+        , session_(&conn.h2())
         , id_(id)
         , timer_(std::move(ex))
         , engine_(parts.options, sse::detail::peer_watch::stream_close)
@@ -267,7 +272,7 @@ private:
             return;
         if (!in_callback_ && std::exchange(release_due_, false))
             source_.reset();
-        engine_.set_backpressure(conn_->over_queue_cap());
+        engine_.set_backpressure(conn_->h2().over_queue_cap());
         for (auto a = engine_.next(now); !a.is_none(); a = engine_.next(now))
             perform(a, now);
         if (!in_callback_)
@@ -341,7 +346,7 @@ private:
     {
         source_.reset();
         if (accounted_ != 0) {
-            conn_->add_queued(-static_cast<std::ptrdiff_t>(accounted_));
+            conn_->h2().add_queued(-static_cast<std::ptrdiff_t>(accounted_));
             accounted_ = 0;
         }
         if (on_end_)
@@ -355,7 +360,7 @@ private:
         if (engine_.done())
             return;
         auto const q = engine_.queued();
-        conn_->add_queued(static_cast<std::ptrdiff_t>(q) - static_cast<std::ptrdiff_t>(accounted_));
+        conn_->h2().add_queued(static_cast<std::ptrdiff_t>(q) - static_cast<std::ptrdiff_t>(accounted_));
         accounted_ = q;
     }
 
@@ -412,8 +417,8 @@ private:
         }
     };
 
-    connection_base* conn_;    // valid until stream_done()
-    connection_base* session_; // null once nghttp2 closed the stream
+    connection_base* conn_; // valid until stream_done()
+    detail::session* session_; // null once nghttp2 closed the stream
     std::int32_t id_;
     timer_type timer_;
     net::cancellation_signal source_cancel_;
@@ -460,9 +465,9 @@ public:
         Handler&& handler,
         server_options const& options
     )
-        : connection_base(options)
-        , base(std::move(done), ex)
+        : base(std::move(done), ex)
         , stream_(stream)
+        , session_(options, clock::now())
         , handler_(std::move(handler))
         , timer_(ex)
         , read_buffer_(new std::uint8_t[read_size])
@@ -479,7 +484,7 @@ public:
         // Bytes read before: the preface, perhaps more.
         auto const bytes = buffer.data();
         for (auto const b : beast::buffers_range_ref(bytes)) {
-            if (!receive(static_cast<std::uint8_t const*>(b.data()), b.size()))
+            if (!session_.receive(static_cast<std::uint8_t const*>(b.data()), b.size(), clock::now()))
                 break;
         }
         buffer.consume(buffer.size());
@@ -488,6 +493,8 @@ public:
     }
 
     // ----------------------------------------------------- connection_base
+
+    detail::session& h2() noexcept override { return session_; }
 
     void wake() override
     {
@@ -518,21 +525,21 @@ private:
             post_complete();
             return;
         }
-        bool const capped = over_queue_cap();
+        bool const capped = session_.over_queue_cap();
         if (!writing_) {
             out_.clear();
-            if (!produce(out_, write_size)) {
+            if (!session_.produce(out_, write_size, clock::now())) {
                 end();
                 return;
             }
             if (!out_.empty())
                 start_write();
         }
-        if (capped && !over_queue_cap())
+        if (capped && !session_.over_queue_cap())
             kick_streams();
-        if (!reading_ && !read_done_ && alive())
+        if (!reading_ && !read_done_ && session_.alive())
             start_read();
-        if (!writing_ && !alive()) {
+        if (!writing_ && !session_.alive()) {
             end(); // GOAWAY written, or nothing left to do
             return;
         }
@@ -565,7 +572,7 @@ private:
         ending_ = true;
         for (auto& c : answer_cancels_)
             c.emit(net::cancellation_type::terminal);
-        close_all();
+        session_.close_all();
         if (reading_)
             read_cancel_.emit(net::cancellation_type::terminal);
         if (writing_)
@@ -590,7 +597,7 @@ private:
     void on_complete()
     {
         completed_ = true;
-        error_code ec = result();
+        error_code ec = session_.result();
         if (!ec)
             ec = result_;
         handler_.reset(); // what it holds may go with the completion handler
@@ -600,11 +607,11 @@ private:
     void arm_timer()
     {
         std::optional<clock::time_point> due;
-        auto const& o = options();
+        auto const& o = session_.options();
         if (writing_) {
             if (o.write_timeout.count() > 0)
                 due = write_started_ + o.write_timeout;
-        } else if (open_streams() == 0 && o.idle_timeout.count() > 0 && !shutting_down()) {
+        } else if (session_.open_streams() == 0 && o.idle_timeout.count() > 0 && !session_.shutting_down()) {
             due = last_active_ + o.idle_timeout;
         }
         if (!due)
@@ -624,10 +631,10 @@ private:
     // Calls the handler for each request that arrived whole.
     void dispatch_ready()
     {
-        while (!ready().empty() && !ending_) {
-            std::int32_t const id = ready().front();
-            ready().erase(ready().begin());
-            auto* s = find(id);
+        while (!session_.ready().empty() && !ending_) {
+            std::int32_t const id = session_.ready().front();
+            session_.ready().erase(session_.ready().begin());
+            auto* s = session_.find(id);
             if (!s || s->answered)
                 continue;
             last_active_ = clock::now();
@@ -645,15 +652,15 @@ private:
                     fail(*s, std::move(failure));
             }
         }
-        goaway_if_drained();
+        session_.goaway_if_drained();
     }
 
     // The handler threw: 500, and the user's hook hears of it.
     void fail(request_stream& s, std::exception_ptr e)
     {
         if (!s.answered)
-            answer_error(s, 500);
-        sse::detail::report_handler_exception(options().on_handler_exception, std::move(e));
+            session_.answer_error(s, 500);
+        sse::detail::report_handler_exception(session_.options().on_handler_exception, std::move(e));
     }
 
     // An awaitable handler runs on the connection's executor; its answer
@@ -672,7 +679,7 @@ private:
 
     void on_answer(std::int32_t id, std::exception_ptr e, std::optional<answer_type> r)
     {
-        auto* s = ending_ ? nullptr : find(id);
+        auto* s = ending_ ? nullptr : session_.find(id);
         if (s && !s->answered) {
             if (e)
                 fail(*s, std::move(e));
@@ -680,7 +687,7 @@ private:
                 answer(*s, std::move(*r));
         }
         r.reset(); // an answer not taken (its stream is gone) ends here
-        goaway_if_drained();
+        session_.goaway_if_drained();
         run();
     }
 
@@ -706,10 +713,10 @@ private:
         std::string body = s.head ? std::string() : collect_body(res);
         auto nva = header_block(res.base(), header_storage_);
         if (body.empty()) {
-            submit(s, res.result_int(), nva, nullptr);
+            session_.submit(s, res.result_int(), nva, nullptr);
             return;
         }
-        submit(s, res.result_int(), nva, new fixed_body(std::move(body)));
+        session_.submit(s, res.result_int(), nva, new fixed_body(std::move(body)));
     }
 
     template <class Source>
@@ -721,7 +728,7 @@ private:
         auto* body = new stream_body<executor_type, Source>(*this, s.id, stream_.get_executor(), std::move(parts));
         ++streams_;
         this->add_ref(); // the stream's, until stream_done()
-        submit(s, status, nva, body);
+        session_.submit(s, status, nva, body);
         if (s.body == body)
             body->start();
     }
@@ -742,14 +749,14 @@ private:
                 result_ = ec;
         } else {
             last_active_ = clock::now();
-            if (!receive(read_buffer_.get(), n))
+            if (!session_.receive(read_buffer_.get(), n, last_active_))
                 read_done_ = true;
             dispatch_ready();
-            if (peer_goaway() && !read_done_) {
+            if (session_.peer_goaway() && !read_done_) {
                 // The peer is leaving: its event streams would never be
                 // read. They end as if it had closed the connection.
                 read_done_ = true;
-                terminate(NGHTTP2_NO_ERROR, {});
+                session_.terminate(NGHTTP2_NO_ERROR, {});
             }
         }
         run();
@@ -776,7 +783,7 @@ private:
             return;
         }
         auto const now = clock::now();
-        auto const& o = options();
+        auto const& o = session_.options();
         if (writing_) {
             if (o.write_timeout.count() > 0 && now >= write_started_ + o.write_timeout) {
                 if (!result_)
@@ -784,9 +791,9 @@ private:
                 end();
                 return;
             }
-        } else if (open_streams() == 0 && o.idle_timeout.count() > 0 && now >= last_active_ + o.idle_timeout &&
-                   !shutting_down()) {
-            terminate(NGHTTP2_NO_ERROR, make_error_code(beast::error::timeout));
+        } else if (session_.open_streams() == 0 && o.idle_timeout.count() > 0 && now >= last_active_ + o.idle_timeout &&
+                   !session_.shutting_down()) {
+            session_.terminate(NGHTTP2_NO_ERROR, make_error_code(beast::error::timeout));
         }
         run();
     }
@@ -803,7 +810,7 @@ private:
             end();
             return;
         }
-        begin_shutdown();
+        session_.begin_shutdown();
         run();
     }
 
@@ -841,6 +848,7 @@ private:
     };
 
     AsyncStream& stream_;
+    detail::session session_; // decides; this op performs its I/O
     std::optional<Handler> handler_; // destroyed before the completion handler runs
     timer_type timer_;
     net::cancellation_signal read_cancel_;
@@ -866,7 +874,7 @@ private:
 template <class AsyncStream, class Handler, class CompletionHandler>
 void serve_op<AsyncStream, Handler, CompletionHandler>::kick_streams()
 {
-    for_each_body([](body_base& b) { b.kick(); });
+    session_.for_each_body([](body_base& b) { b.kick(); });
 }
 
 template <class AsyncStream, class DynamicBuffer, class Handler>

@@ -35,9 +35,11 @@ private:
     std::size_t offset_ = 0;
 };
 
-inline session::session(server_options const& options)
+inline session::session(server_options const& options, clock::time_point now)
     : options_(options)
     , budget_(static_cast<double>(options.reset_budget))
+    , budget_time_(now)
+    , now_(now)
 {
     nghttp2_session_callbacks* cbs = nullptr;
     if (nghttp2_session_callbacks_new(&cbs) != 0)
@@ -82,8 +84,9 @@ inline session::~session()
     nghttp2_session_del(session_);
 }
 
-inline bool session::receive(std::uint8_t const* data, std::size_t size)
+inline bool session::receive(std::uint8_t const* data, std::size_t size, clock::time_point now)
 {
+    now_ = now;
     // nghttp2 ignores a HEADERS frame that opens a stream below one already
     // opened; RFC 9113 (5.1.1) makes it a connection error.
     std::size_t const valid = ids_.scan(data, size);
@@ -106,8 +109,9 @@ inline bool session::receive(std::uint8_t const* data, std::size_t size)
     return nghttp2_session_want_read(session_) != 0;
 }
 
-inline bool session::produce(std::string& out, std::size_t limit)
+inline bool session::produce(std::string& out, std::size_t limit, clock::time_point now)
 {
+    now_ = now;
     while (out.size() < limit) {
         std::uint8_t const* data = nullptr;
         auto const n = nghttp2_session_mem_send(session_, &data);
@@ -159,9 +163,8 @@ inline void session::close_all()
 
 inline void session::spend_budget()
 {
-    auto const now = std::chrono::steady_clock::now();
-    double const elapsed = std::chrono::duration<double>(now - budget_time_).count();
-    budget_time_ = now;
+    double const elapsed = std::max(0.0, std::chrono::duration<double>(now_ - budget_time_).count());
+    budget_time_ = now_;
     budget_ = std::min(
         static_cast<double>(options_.reset_budget),
         budget_ + elapsed * static_cast<double>(options_.reset_refill_per_second)
