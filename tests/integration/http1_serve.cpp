@@ -500,6 +500,20 @@ TEST_CASE("http1::async_serve: cancellation", "[http1]")
     }
 }
 
+// Everything the peer is sent until the server closes the connection.
+std::string read_to_close(tcp::socket& peer)
+{
+    std::string all;
+    sse::error_code ec;
+    char buf[4096];
+    for (;;) {
+        std::size_t const n = peer.read_some(net::buffer(buf), ec);
+        if (ec)
+            return all;
+        all.append(buf, n);
+    }
+}
+
 TEST_CASE("http1::async_serve: a handler that throws", "[http1]")
 {
     net::io_context ioc;
@@ -533,16 +547,7 @@ TEST_CASE("http1::async_serve: a handler that throws", "[http1]")
     net::write(peer, net::buffer(std::string_view("GET /throw HTTP/1.1\r\nHost: x\r\n\r\n"
                                                   "GET /ok HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")));
     std::string answers;
-    std::thread reader([&] {
-        sse::error_code ec;
-        char buf[4096];
-        for (;;) {
-            std::size_t const n = peer.read_some(net::buffer(buf), ec);
-            if (ec)
-                break;
-            answers.append(buf, n);
-        }
-    });
+    std::thread reader([&] { answers = read_to_close(peer); });
     ioc.run(); // nothing escapes it
     reader.join();
     CHECK(answers.starts_with("HTTP/1.1 500 Internal Server Error\r\n"));
@@ -589,16 +594,7 @@ TEST_CASE("http1::async_serve: an awaitable handler", "[http1]")
                                      "GET /b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"))
     );
     std::string answers;
-    std::thread reader([&] {
-        sse::error_code ec;
-        char buf[4096];
-        for (;;) {
-            std::size_t const n = peer.read_some(net::buffer(buf), ec);
-            if (ec)
-                break;
-            answers.append(buf, n);
-        }
-    });
+    std::thread reader([&] { answers = read_to_close(peer); });
     ioc.run();
     reader.join();
     // In order, on one connection.
@@ -677,14 +673,7 @@ TEST_CASE("http1::async_serve: Expect: 100-continue", "[http1]")
         net::read(peer, net::buffer(interim));
         seen = interim;
         net::write(peer, net::buffer(std::string_view("hello")));
-        sse::error_code ec;
-        char buf[1024];
-        for (;;) {
-            std::size_t const n = peer.read_some(net::buffer(buf), ec);
-            if (ec)
-                break;
-            seen.append(buf, n);
-        }
+        seen += read_to_close(peer);
     });
     ioc.run();
     client.join();

@@ -410,13 +410,9 @@ namespace sse {
 
 template <class Handler>
 server<Handler>::server(executor_type ex, net::ip::tcp::endpoint endpoint, Handler handler, server_options options)
-    : server(net::ip::tcp::acceptor(ex), nullptr, std::move(handler), std::move(options))
+    // Opened, SO_REUSEADDR, bound and listening.
+    : server(net::ip::tcp::acceptor(ex, endpoint), nullptr, std::move(handler), std::move(options))
 {
-    auto& a = state_->acceptor;
-    a.open(endpoint.protocol());
-    a.set_option(net::socket_base::reuse_address(true));
-    a.bind(endpoint);
-    a.listen(net::socket_base::max_listen_connections);
 }
 
 template <class Handler>
@@ -427,13 +423,8 @@ server<Handler>::server(
     Handler handler,
     server_options options
 )
-    : server(net::ip::tcp::acceptor(ex), &tls, std::move(handler), std::move(options))
+    : server(net::ip::tcp::acceptor(ex, endpoint), &tls, std::move(handler), std::move(options))
 {
-    auto& a = state_->acceptor;
-    a.open(endpoint.protocol());
-    a.set_option(net::socket_base::reuse_address(true));
-    a.bind(endpoint);
-    a.listen(net::socket_base::max_listen_connections);
 }
 
 template <class Handler>
