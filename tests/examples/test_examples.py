@@ -20,8 +20,6 @@ means no leak). Every wait is bounded. Standard library only.
 
 import json
 import os
-import re
-import select
 import signal
 import socket
 import subprocess
@@ -29,56 +27,19 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+import sse_testing
+from sse_testing import check, failures, read_pipe
+
 CURL = "curl"
 INTERVAL_MS = 100
-failures = []
 
 
-def check(condition, what):
-    print(("ok      " if condition else "FAILED  ") + what, flush=True)
-    if not condition:
-        failures.append(what)
-    return condition
+class Server(sse_testing.Server):
+    """The example `exe` with a 100 ms interval and `args`; killed on leaving the with block if it still runs."""
 
-
-def read_line(pipe, deadline):
-    """One line from a pipe, or what came before the deadline."""
-    line = b""
-    while not line.endswith(b"\n") and time.monotonic() < deadline:
-        ready, _, _ = select.select([pipe], [], [], max(0.0, deadline - time.monotonic()))
-        if not ready:
-            break
-        byte = os.read(pipe.fileno(), 1)
-        if not byte:
-            break
-        line += byte
-    return line.decode(errors="replace")
-
-
-class Server:
     def __init__(self, exe, *args):
-        cmd = [exe, "--address", "127.0.0.1", "--port", "0", "--interval-ms", str(INTERVAL_MS), *args]
-        print("$ " + " ".join(cmd), flush=True)
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE)  # stderr: the test's own
-        line = read_line(self.proc.stdout, time.monotonic() + 20)
-        words = line.split()
-        if not re.fullmatch(r"listening on [0-9]+\n", line):
-            self.proc.kill()
-            self.proc.wait(5)
-            raise SystemExit(f"expected 'listening on PORT', got {line!r}")
-        self.port = int(words[2])
-        self.base = f"http://127.0.0.1:{self.port}"
-
-    def url(self, target):
-        return self.base + target
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        if self.proc.poll() is None:  # a check failed before the shutdown one
-            self.proc.kill()
-            self.proc.wait(5)
+        super().__init__([exe, "--address", "127.0.0.1", "--port", "0", "--interval-ms", str(INTERVAL_MS), *args])
 
 
 def curl(*args, timeout=10):
@@ -132,10 +93,7 @@ class Stream:
             events, _ = parse_events(self.text)
             if len(events) >= count:
                 break
-            ready, _, _ = select.select([self.proc.stdout], [], [], max(0.0, deadline - time.monotonic()))
-            if not ready:
-                break
-            chunk = os.read(self.proc.stdout.fileno(), 65536)
+            chunk = read_pipe(self.proc.stdout, deadline)
             if not chunk:
                 break
             self.text += chunk.decode(errors="replace")
@@ -145,10 +103,7 @@ class Stream:
         """Reads until curl exits; returns its exit status, or None at the deadline."""
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
-            ready, _, _ = select.select([self.proc.stdout], [], [], max(0.0, deadline - time.monotonic()))
-            if not ready:
-                break
-            chunk = os.read(self.proc.stdout.fileno(), 65536)
+            chunk = read_pipe(self.proc.stdout, deadline)
             if not chunk:
                 break
             self.text += chunk.decode(errors="replace")

@@ -43,8 +43,6 @@ when the server dies or does not stop cleanly on SIGTERM.
 
 import argparse
 import os
-import re
-import select
 import shutil
 import signal
 import socket
@@ -60,6 +58,9 @@ from hpack.huffman import HuffmanEncoder
 from hpack.huffman_constants import REQUEST_CODES, REQUEST_CODES_LENGTH
 from hyperframe.frame import (ContinuationFrame, DataFrame, Frame, GoAwayFrame, HeadersFrame, PingFrame,
                               PriorityFrame, PushPromiseFrame, RstStreamFrame, SettingsFrame)
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+import sse_testing
 
 PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
 ZEROS = b"\0" * 8
@@ -866,30 +867,16 @@ class Target:
         return sock
 
 
-class Server:
+class Server(sse_testing.Server):
+    """reference_server with --threads N, its stderr kept in the file `log`."""
+
     def __init__(self, log, tls=None):
         cmd = [ARGS.server, "--address", "127.0.0.1", "--port", "0", "--threads", str(ARGS.threads)]
         if tls:
             cmd += ["--tls", *tls]
-        print("$ " + " ".join(cmd), flush=True)
         self.log = log
         with open(log, "wb") as stderr:  # its logs, shown if it dies
-            self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=stderr)
-        line = b""
-        deadline = time.monotonic() + 20
-        while not line.endswith(b"\n") and time.monotonic() < deadline:
-            ready, _, _ = select.select([self.proc.stdout], [], [], max(0.0, deadline - time.monotonic()))
-            if not ready:
-                break
-            byte = os.read(self.proc.stdout.fileno(), 1)
-            if not byte:
-                break
-            line += byte
-        if not re.fullmatch(rb"listening on [0-9]+\n", line):
-            self.proc.kill()
-            self.proc.wait(5)
-            raise SystemExit(f"expected 'listening on PORT', got {line!r}")
-        self.port = int(line.split()[2])
+            super().__init__(cmd, tls=bool(tls), stderr=stderr)
 
     def stop(self):
         """SIGTERM: None when it exited 0 within 3 s, else what went wrong."""
@@ -930,12 +917,7 @@ def run_case(target, case_id, send, check):
 def run_transport(name, tmp, xfail, selected):
     tls = None
     if name == "tls":
-        cert, key = os.path.join(tmp, "cert.pem"), os.path.join(tmp, "key.pem")
-        subprocess.run([ARGS.openssl, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-                        "-nodes", "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
-                        "-keyout", key, "-out", cert, "-days", "1"],
-                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=30)
-        tls = (cert, key)
+        tls = sse_testing.make_certificate(ARGS.openssl, tmp)
     server = Server(os.path.join(tmp, f"server-{name}.log"), tls)
     target = Target(name, server.port, tls is not None)
     counts = {"PASS": 0, "FAIL": 0, "XFAIL": 0, "XPASS": 0, "SKIP": 0}

@@ -34,12 +34,9 @@ A section whose client program is not given is skipped and says so. Every
 wait is bounded. Python standard library plus `h2` only.
 """
 
-import argparse
 import os
 import re
-import select
 import selectors
-import shutil
 import signal
 import socket
 import ssl
@@ -48,37 +45,17 @@ import sys
 import tempfile
 import time
 
-import h2.config
-import h2.connection
-import h2.events
-import h2.exceptions
-import h2.settings
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+import sse_testing
+from sse_testing import H2, Raw, check, dechunk, skipped, summary, wait_until
 
 ARGS = None
-failures = []
-skipped = []
 
 SHUTDOWN_MS = 2000  # --shutdown-ms unless a section says otherwise: the exit must follow within this + 1 s
 
 
-def check(condition, what):
-    print(("ok      " if condition else "FAILED  ") + what, flush=True)
-    if not condition:
-        failures.append(what)
-    return condition
-
-
 def section(name):
-    print(f"\n== {name} (threads {ARGS.threads})", flush=True)
-
-
-def wait_until(predicate, seconds, step=0.02):
-    deadline = time.monotonic() + seconds
-    while True:
-        value = predicate()
-        if value or time.monotonic() >= deadline:
-            return value
-        time.sleep(step)
+    sse_testing.section(name, ARGS.threads)
 
 
 # ----------------------------------------------------------------------------
@@ -101,46 +78,13 @@ def numbered(ids, count=None):
     return ids == [str(i) for i in range(1, len(ids) + 1)] and (count is None or len(ids) == count)
 
 
-def dechunk(data):
-    """(payload, complete, well_formed): a chunked body's bytes, and whether the last chunk came."""
-    out = bytearray()
-    pos = 0
-    while True:
-        end = data.find(b"\r\n", pos)
-        if end < 0:
-            return bytes(out), False, True
-        try:
-            size = int(data[pos:end].split(b";")[0], 16)
-        except ValueError:
-            return bytes(out), False, False
-        if size == 0:
-            return bytes(out), data[end + 2:] == b"\r\n", data[end + 2:] in (b"", b"\r", b"\r\n")
-        if len(data) < end + 2 + size + 2:
-            return bytes(out), False, True
-        out += data[end + 2:end + 2 + size]
-        if data[end + 2 + size:end + 4 + size] != b"\r\n":
-            return bytes(out), False, False
-        pos = end + 4 + size
-
-
 # ----------------------------------------------------------------------------
 # The server under test.
 
 
-def read_line(pipe, deadline):
-    line = b""
-    while not line.endswith(b"\n") and time.monotonic() < deadline:
-        ready, _, _ = select.select([pipe], [], [], max(0.0, deadline - time.monotonic()))
-        if not ready:
-            break
-        byte = os.read(pipe.fileno(), 1)
-        if not byte:
-            break
-        line += byte
-    return line.decode(errors="replace")
+class Server(sse_testing.CheckedServer):
+    """server_app with --threads N and `args`; stop() waits --shutdown-ms + 1 s at most."""
 
-
-class Server:
     def __init__(self, *args, sync=False, tls=None, shutdown_ms=SHUTDOWN_MS):
         self.shutdown_ms = shutdown_ms
         cmd = [ARGS.server, "--address", "127.0.0.1", "--port", "0", "--threads", str(ARGS.threads),
@@ -149,19 +93,7 @@ class Server:
             cmd.append("--sync")
         if tls:
             cmd += ["--tls", tls[0], tls[1]]
-        print("$ " + " ".join(cmd), flush=True)
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE)  # stderr: the test's own
-        line = read_line(self.proc.stdout, time.monotonic() + 20)
-        if not re.fullmatch(r"listening on [0-9]+\n", line):
-            self.proc.kill()
-            self.proc.wait(5)
-            raise SystemExit(f"expected 'listening on PORT', got {line!r}")
-        self.port = int(line.split()[2])
-        self.scheme = "https" if tls else "http"
-        self.base = f"{self.scheme}://127.0.0.1:{self.port}"
-
-    def url(self, target):
-        return self.base + target
+        super().__init__(cmd, tls=bool(tls), stop_seconds=shutdown_ms / 1000 + 1)
 
     def exceptions(self):
         """What /exceptions says: on_handler_exception's count (-1 when it cannot be read)."""
@@ -169,41 +101,9 @@ class Server:
         rc, body, wo = curl(*flags, self.url("/exceptions"))
         return int(body) if rc == 0 and body.isdigit() else -1
 
-    def stop(self, sig=signal.SIGTERM):
-        """SIGTERM (or `sig`); returns (exit status or None, seconds taken): --shutdown-ms + 1 s at most."""
-        seconds = self.shutdown_ms / 1000 + 1
-        start = time.monotonic()
-        self.proc.send_signal(sig)
-        try:
-            status = self.proc.wait(seconds)
-        except subprocess.TimeoutExpired:
-            status = None
-        return status, time.monotonic() - start
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        if self.proc.poll() is None:
-            status, elapsed = self.stop()
-            check(status == 0, f"the server exits with status 0 on SIGTERM ({status} after {elapsed:.2f} s)")
-            if status is None:
-                self.proc.kill()
-                self.proc.wait(5)
-        else:
-            # Stopped by the test, or died (a crash, a sanitizer's report).
-            check(self.proc.returncode == 0, f"the server ended with status 0 ({self.proc.returncode})")
-        self.proc.stdout.close()
-
 
 def make_certificate(directory):
-    cert, key = os.path.join(directory, "cert.pem"), os.path.join(directory, "key.pem")
-    if not os.path.exists(cert):
-        subprocess.run([ARGS.openssl, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-                        "-nodes", "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
-                        "-keyout", key, "-out", cert, "-days", "1"],
-                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=30)
-    return cert, key
+    return sse_testing.make_certificate(ARGS.openssl, directory, reuse=True)
 
 
 # ----------------------------------------------------------------------------
@@ -243,49 +143,6 @@ def nghttp_status(url):
     return (int(m.group(1)) if m else 0), rc
 
 
-class Raw:
-    """An HTTP/1 connection on a plain socket."""
-
-    def __init__(self, port, request=None, timeout=5):
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
-        self.buf = b""
-        self.eof = False
-        if request is not None:
-            self.send(request)
-
-    def send(self, data):
-        self.sock.sendall(data.encode() if isinstance(data, str) else data)
-
-    def recv_some(self, timeout):
-        ready, _, _ = select.select([self.sock], [], [], max(0.0, timeout))
-        if not ready:
-            return False
-        try:
-            chunk = self.sock.recv(1 << 20)
-        except (ConnectionResetError, socket.timeout):
-            chunk = b""
-        if not chunk:
-            self.eof = True
-            return False
-        self.buf += chunk
-        return True
-
-    def read_until(self, predicate, seconds):
-        deadline = time.monotonic() + seconds
-        while not predicate(self.buf) and not self.eof and time.monotonic() < deadline:
-            self.recv_some(deadline - time.monotonic())
-        return predicate(self.buf)
-
-    def read_to_eof(self, seconds):
-        deadline = time.monotonic() + seconds
-        while not self.eof and time.monotonic() < deadline:
-            self.recv_some(deadline - time.monotonic())
-        return self.eof
-
-    def close(self):
-        self.sock.close()
-
-
 def complete_response(buf):
     """The length of the first whole HTTP/1.1 response in buf (Content-Length or chunked), or 0."""
     head_end = buf.find(b"\r\n\r\n")
@@ -303,92 +160,6 @@ def complete_response(buf):
     return 0
 
 
-class H2:
-    """An HTTP/2 connection with prior knowledge, on a plain socket, driven by `h2`."""
-
-    def __init__(self, port):
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=5)
-        config = h2.config.H2Configuration(client_side=True, header_encoding="utf-8")
-        self.conn = h2.connection.H2Connection(config=config)
-        self.conn.initiate_connection()
-        self.conn.update_settings({h2.settings.SettingCodes.INITIAL_WINDOW_SIZE: 1 << 24})
-        self.conn.increment_flow_control_window(1 << 30)
-        self.streams = {}
-        self.log = []  # ("headers"|"end"|"reset"|"goaway"|"protocol_error", stream id or error code)
-        self.goaway = None
-        self.closed = False
-        self.flush()
-
-    def flush(self):
-        data = self.conn.data_to_send()
-        if data and not self.closed:
-            try:
-                self.sock.sendall(data)
-            except OSError:
-                pass  # the server closed first; what it sent is still read
-
-    def request(self, target):
-        sid = self.conn.get_next_available_stream_id()
-        self.conn.send_headers(sid, [(":method", "GET"), (":scheme", "http"), (":authority", "127.0.0.1"),
-                                     (":path", target)], end_stream=True)
-        self.streams[sid] = {"status": None, "data": bytearray(), "ended": False, "reset": None}
-        self.flush()
-        return sid
-
-    def on_readable(self):
-        """Reads what arrived; False once the connection is closed."""
-        try:
-            data = self.sock.recv(1 << 20)
-        except OSError:
-            data = b""
-        if not data:
-            self.closed = True
-            return False
-        try:
-            events = self.conn.receive_data(data)
-        except h2.exceptions.ProtocolError as e:
-            self.log.append(("protocol_error", str(e)))
-            self.closed = True
-            return False
-        for ev in events:
-            s = self.streams.get(getattr(ev, "stream_id", None) or 0)
-            if isinstance(ev, h2.events.ResponseReceived) and s is not None:
-                s["status"] = int(dict(ev.headers).get(":status", 0))
-                self.log.append(("headers", ev.stream_id))
-            elif isinstance(ev, h2.events.DataReceived) and s is not None:
-                s["data"] += ev.data
-                if ev.flow_controlled_length:
-                    try:
-                        self.conn.acknowledge_received_data(ev.flow_controlled_length, ev.stream_id)
-                    except h2.exceptions.StreamClosedError:
-                        pass
-            elif isinstance(ev, h2.events.StreamEnded) and s is not None:
-                s["ended"] = True
-                self.log.append(("end", ev.stream_id))
-            elif isinstance(ev, h2.events.StreamReset) and s is not None:
-                s["reset"] = ev.error_code
-                self.log.append(("reset", ev.stream_id))
-            elif isinstance(ev, h2.events.ConnectionTerminated):
-                self.goaway = int(ev.error_code)
-                self.log.append(("goaway", int(ev.error_code)))
-        self.flush()
-        return True
-
-    def wait(self, predicate, seconds):
-        deadline = time.monotonic() + seconds
-        while not predicate() and not self.closed and time.monotonic() < deadline:
-            ready, _, _ = select.select([self.sock], [], [], min(0.1, max(0.0, deadline - time.monotonic())))
-            if ready:
-                self.on_readable()
-        return predicate()
-
-    def close(self):
-        try:
-            self.sock.close()
-        except OSError:
-            pass
-
-
 # ----------------------------------------------------------------------------
 # Sections
 
@@ -403,7 +174,7 @@ def check_throwing(server, protocol, flags, targets):
     # The connection goes on: a second request on it, no new connection.
     if protocol == "h2c":
         # curl 7.88 cannot reuse an h2c connection with prior knowledge (curl/curl#10634): h2 does it.
-        c = H2(server.port)
+        c = H2(server.port, keep_reading=True)
         first = c.request(targets[0])
         c.wait(lambda: c.streams[first]["ended"] or c.streams[first]["reset"] is not None, 5)
         second = c.request("/once")
@@ -575,7 +346,7 @@ def test_shutdown():
             h1.append(r)
         h2c = []
         for _ in range(h2_connections):
-            c = H2(server.port)
+            c = H2(server.port, keep_reading=True)
             for _ in range(h2_streams):
                 c.request("/stream")
             sel.register(c.sock, selectors.EVENT_READ, c)
@@ -695,12 +466,7 @@ SECTIONS = ["handlers", "nodelay", "limit", "shutdown", "idle"]
 
 def main():
     global ARGS
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--server", required=True)
-    ap.add_argument("--threads", type=int, default=1)
-    ap.add_argument("--curl", default=shutil.which("curl"))
-    ap.add_argument("--nghttp", default=shutil.which("nghttp"))
-    ap.add_argument("--openssl", default=shutil.which("openssl"))
+    ap = sse_testing.argument_parser(__doc__, ["curl", "nghttp", "openssl"])
     ap.add_argument("--only", help="comma-separated sections: " + ", ".join(SECTIONS))
     ARGS = ap.parse_args()
     if not ARGS.curl:
@@ -722,16 +488,7 @@ def main():
                 test_shutdown()
             elif name == "idle":
                 test_idle(tmp)
-    print(f"\n{time.monotonic() - start:.1f} s", flush=True)
-    if skipped:
-        print("skipped: " + ", ".join(skipped), flush=True)
-    if failures:
-        print(f"{len(failures)} check(s) failed:", flush=True)
-        for f in failures:
-            print("    " + f, flush=True)
-        return 1
-    print("all checks passed", flush=True)
-    return 0
+    return summary(start)
 
 
 if __name__ == "__main__":

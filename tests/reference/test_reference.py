@@ -27,14 +27,11 @@ A section whose client program is not given is skipped and says so. Every
 wait is bounded. Python standard library plus `h2` only.
 """
 
-import argparse
 import codecs
 import http.client
 import json
 import os
 import re
-import select
-import shutil
 import signal
 import socket
 import ssl
@@ -46,36 +43,18 @@ import threading
 import time
 import urllib.parse
 
-import h2.config
-import h2.connection
 import h2.errors
-import h2.events
 import h2.exceptions
-import h2.settings
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+import sse_testing
+from sse_testing import H2, Raw, check, dechunk, read_pipe, skipped, summary, wait_until
 
 ARGS = None
-failures = []
-skipped = []
-
-
-def check(condition, what):
-    print(("ok      " if condition else "FAILED  ") + what, flush=True)
-    if not condition:
-        failures.append(what)
-    return condition
 
 
 def section(name):
-    print(f"\n== {name} (threads {ARGS.threads})", flush=True)
-
-
-def wait_until(predicate, seconds, step=0.02):
-    deadline = time.monotonic() + seconds
-    while True:
-        value = predicate()
-        if value or time.monotonic() >= deadline:
-            return value
-        time.sleep(step)
+    sse_testing.section(name, ARGS.threads)
 
 
 # ----------------------------------------------------------------------------
@@ -232,37 +211,14 @@ def check_stream(p, count, size, event, what):
 # The server under test.
 
 
-def read_line(pipe, deadline):
-    line = b""
-    while not line.endswith(b"\n") and time.monotonic() < deadline:
-        ready, _, _ = select.select([pipe], [], [], max(0.0, deadline - time.monotonic()))
-        if not ready:
-            break
-        byte = os.read(pipe.fileno(), 1)
-        if not byte:
-            break
-        line += byte
-    return line.decode(errors="replace")
+class Server(sse_testing.CheckedServer):
+    """reference_server with --threads N and `args`; stop() waits 3 s at most."""
 
-
-class Server:
     def __init__(self, *args, tls=None):
         cmd = [ARGS.server, "--address", "127.0.0.1", "--port", "0", "--threads", str(ARGS.threads), *args]
         if tls:
             cmd += ["--tls", tls[0], tls[1]]
-        print("$ " + " ".join(cmd), flush=True)
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE)  # stderr: the test's own
-        line = read_line(self.proc.stdout, time.monotonic() + 20)
-        if not re.fullmatch(r"listening on [0-9]+\n", line):
-            self.proc.kill()
-            self.proc.wait(5)
-            raise SystemExit(f"expected 'listening on PORT', got {line!r}")
-        self.port = int(line.split()[2])
-        self.scheme = "https" if tls else "http"
-        self.base = f"{self.scheme}://127.0.0.1:{self.port}"
-
-    def url(self, target):
-        return self.base + target
+        super().__init__(cmd, tls=bool(tls), stop_seconds=3)
 
     def rss_kib(self):
         try:
@@ -300,30 +256,6 @@ class Server:
 
         wait_until(idle, seconds, 0.05)
         return last
-
-    def stop(self, seconds=3, sig=signal.SIGTERM):
-        """SIGTERM (or `sig`); returns (exit status or None, seconds taken)."""
-        start = time.monotonic()
-        self.proc.send_signal(sig)
-        try:
-            status = self.proc.wait(seconds)
-        except subprocess.TimeoutExpired:
-            status = None
-        return status, time.monotonic() - start
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        if self.proc.poll() is None:
-            status, elapsed = self.stop()
-            check(status == 0, f"the server exits with status 0 on SIGTERM ({status} after {elapsed:.2f} s)")
-            if status is None:
-                self.proc.kill()
-                self.proc.wait(5)
-        else:
-            # Stopped by the test, or died (a crash, a sanitizer's report).
-            check(self.proc.returncode == 0, f"the server ended with status 0 ({self.proc.returncode})")
 
 
 # ----------------------------------------------------------------------------
@@ -372,91 +304,6 @@ def check_event_stream_headers(status_line, fields, protocol, what):
         check("transfer-encoding" not in fields, f"{what}: not chunked")
 
 
-class Raw:
-    """An HTTP/1 connection on a plain socket, for what curl hides: bytes, framing, timing."""
-
-    def __init__(self, port, request=None, rcvbuf=None, timeout=5):
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        if rcvbuf:
-            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
-        self.sock.settimeout(timeout)
-        self.sock.connect(("127.0.0.1", port))
-        self.buf = b""
-        self.eof = False
-        if request is not None:
-            self.send(request)
-
-    def send(self, data):
-        self.sock.sendall(data.encode() if isinstance(data, str) else data)
-
-    def recv_some(self, timeout):
-        ready, _, _ = select.select([self.sock], [], [], max(0.0, timeout))
-        if not ready:
-            return False
-        try:
-            chunk = self.sock.recv(1 << 20)
-        except (ConnectionResetError, socket.timeout):
-            chunk = b""
-        if not chunk:
-            self.eof = True
-            return False
-        self.buf += chunk
-        return True
-
-    def read_until(self, predicate, seconds):
-        deadline = time.monotonic() + seconds
-        while not predicate(self.buf) and not self.eof and time.monotonic() < deadline:
-            self.recv_some(deadline - time.monotonic())
-        return predicate(self.buf)
-
-    def read_head(self, seconds=5):
-        """The response head: (status code, fields); the body's first bytes stay in buf."""
-        if not self.read_until(lambda b: b"\r\n\r\n" in b, seconds):
-            return 0, {}
-        head, _, self.buf = self.buf.partition(b"\r\n\r\n")
-        lines = head.decode(errors="replace").split("\r\n")
-        fields = {}
-        for line in lines[1:]:
-            name, _, value = line.partition(":")
-            fields.setdefault(name.strip().lower(), []).append(value.strip())
-        parts = lines[0].split(" ")
-        return (int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else 0), fields
-
-    def read_to_eof(self, seconds):
-        deadline = time.monotonic() + seconds
-        while not self.eof and time.monotonic() < deadline:
-            self.recv_some(deadline - time.monotonic())
-        return self.eof
-
-    def close(self, reset=False):
-        if reset:
-            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        self.sock.close()
-
-
-def dechunk(data):
-    """(payload, complete, well_formed): the chunked body's bytes, whether the last chunk came."""
-    out = bytearray()
-    pos = 0
-    while True:
-        end = data.find(b"\r\n", pos)
-        if end < 0:
-            return bytes(out), False, True
-        size_text = data[pos:end].split(b";")[0]
-        try:
-            size = int(size_text, 16)
-        except ValueError:
-            return bytes(out), False, False
-        if size == 0:
-            return bytes(out), data[end + 2:] == b"\r\n", data[end + 2:] in (b"", b"\r", b"\r\n")
-        if len(data) < end + 2 + size + 2:
-            return bytes(out), False, True
-        out += data[end + 2:end + 2 + size]
-        if data[end + 2 + size:end + 4 + size] != b"\r\n":
-            return bytes(out), False, False
-        pos = end + 4 + size
-
-
 def simple_request(port, method, target, body=None, headers=None):
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     try:
@@ -465,110 +312,6 @@ def simple_request(port, method, target, body=None, headers=None):
         return r.status, dict((k.lower(), v) for k, v in r.getheaders()), r.read()
     finally:
         conn.close()
-
-
-class H2:
-    """An HTTP/2 connection with prior knowledge, on a plain socket, driven by `h2`."""
-
-    def __init__(self, port, window=1 << 24, auto_ack=True):
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=5)
-        config = h2.config.H2Configuration(client_side=True, header_encoding="utf-8")
-        self.conn = h2.connection.H2Connection(config=config)
-        self.conn.initiate_connection()
-        self.conn.update_settings({h2.settings.SettingCodes.INITIAL_WINDOW_SIZE: window})
-        self.conn.increment_flow_control_window(1 << 30)
-        self.auto_ack = auto_ack
-        self.streams = {}
-        self.log = []  # ("headers"|"end"|"reset"|"goaway", stream id or error code)
-        self.goaway = None
-        self.closed = False
-        self.flush()
-
-    def flush(self):
-        data = self.conn.data_to_send()
-        if data:
-            try:
-                self.sock.sendall(data)
-            except OSError:
-                self.closed = True
-
-    def request(self, target, method="GET", headers=(), body=None):
-        sid = self.conn.get_next_available_stream_id()
-        hdrs = [(":method", method), (":scheme", "http"), (":authority", "127.0.0.1"), (":path", target), *headers]
-        self.conn.send_headers(sid, hdrs, end_stream=body is None)
-        if body is not None:
-            self.conn.send_data(sid, body, end_stream=True)
-        self.streams[sid] = {"status": None, "headers": {}, "data": bytearray(), "ended": False, "reset": None}
-        self.flush()
-        return sid
-
-    def reset(self, sid, code=h2.errors.ErrorCodes.CANCEL):
-        self.conn.reset_stream(sid, code)
-        self.flush()
-
-    def pump(self, timeout):
-        """Reads what arrives within `timeout`; False once the connection is closed."""
-        if self.closed:
-            return False
-        ready, _, _ = select.select([self.sock], [], [], max(0.0, timeout))
-        if not ready:
-            return True
-        try:
-            data = self.sock.recv(1 << 20)
-        except OSError:
-            data = b""
-        if not data:
-            self.closed = True
-            return False
-        try:
-            events = self.conn.receive_data(data)
-        except h2.exceptions.ProtocolError as e:
-            self.log.append(("protocol_error", str(e)))
-            self.closed = True
-            return False
-        for ev in events:
-            s = self.streams.get(getattr(ev, "stream_id", None) or 0)
-            if isinstance(ev, h2.events.ResponseReceived) and s is not None:
-                s["headers"] = dict(ev.headers)
-                s["status"] = int(s["headers"].get(":status", 0))
-                self.log.append(("headers", ev.stream_id))
-            elif isinstance(ev, h2.events.DataReceived) and s is not None:
-                s["data"] += ev.data
-                if self.auto_ack and ev.flow_controlled_length:
-                    try:
-                        self.conn.acknowledge_received_data(ev.flow_controlled_length, ev.stream_id)
-                    except h2.exceptions.StreamClosedError:
-                        pass
-            elif isinstance(ev, h2.events.StreamEnded) and s is not None:
-                s["ended"] = True
-                self.log.append(("end", ev.stream_id))
-            elif isinstance(ev, h2.events.StreamReset) and s is not None:
-                s["reset"] = ev.error_code
-                self.log.append(("reset", ev.stream_id))
-            elif isinstance(ev, h2.events.ConnectionTerminated):
-                self.goaway = ev.error_code
-                self.log.append(("goaway", int(ev.error_code)))
-        self.flush()
-        return True
-
-    def wait(self, predicate, seconds):
-        deadline = time.monotonic() + seconds
-        while not predicate() and time.monotonic() < deadline:
-            if not self.pump(min(0.1, max(0.0, deadline - time.monotonic()))):
-                break
-        return predicate()
-
-    def wait_closed(self, seconds):
-        deadline = time.monotonic() + seconds
-        while not self.closed and time.monotonic() < deadline:
-            self.pump(min(0.1, max(0.0, deadline - time.monotonic())))
-        return self.closed
-
-    def close(self):
-        try:
-            self.sock.close()
-        except OSError:
-            pass
 
 
 class Background:
@@ -581,10 +324,7 @@ class Background:
     def read_until(self, predicate, seconds):
         deadline = time.monotonic() + seconds
         while not predicate(self.out) and time.monotonic() < deadline:
-            ready, _, _ = select.select([self.proc.stdout], [], [], max(0.0, deadline - time.monotonic()))
-            if not ready:
-                break
-            chunk = os.read(self.proc.stdout.fileno(), 65536)
+            chunk = read_pipe(self.proc.stdout, deadline)
             if not chunk:
                 break
             self.out += chunk
@@ -1137,12 +877,7 @@ def test_slow_subscriber():
 
 
 def make_certificate(directory):
-    cert, key = os.path.join(directory, "cert.pem"), os.path.join(directory, "key.pem")
-    subprocess.run([ARGS.openssl, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-                    "-nodes", "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
-                    "-keyout", key, "-out", cert, "-days", "1"],
-                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=30)
-    return cert, key
+    return sse_testing.make_certificate(ARGS.openssl, directory)
 
 
 def test_tls(tmp):
@@ -1266,13 +1001,7 @@ SECTIONS = ["routes", "pubsub", "keepalive", "multiplex", "disconnects", "hostil
 
 def main():
     global ARGS
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--server", required=True)
-    ap.add_argument("--threads", type=int, default=1)
-    ap.add_argument("--curl", default=shutil.which("curl"))
-    ap.add_argument("--nghttp", default=shutil.which("nghttp"))
-    ap.add_argument("--h2load", default=shutil.which("h2load"))
-    ap.add_argument("--openssl", default=shutil.which("openssl"))
+    ap = sse_testing.argument_parser(__doc__, ["curl", "nghttp", "h2load", "openssl"])
     ap.add_argument("--node")
     ap.add_argument("--node-prefix")
     ap.add_argument("--chromium")
@@ -1317,16 +1046,7 @@ def main():
                 test_shutdown()
             else:
                 raise SystemExit(f"unknown section {name}")
-    print(f"\n{time.monotonic() - start:.1f} s", flush=True)
-    if skipped:
-        print("skipped: " + ", ".join(skipped), flush=True)
-    if failures:
-        print(f"{len(failures)} check(s) failed:", flush=True)
-        for f in failures:
-            print("    " + f, flush=True)
-        return 1
-    print("all checks passed", flush=True)
-    return 0
+    return summary(start)
 
 
 if __name__ == "__main__":
