@@ -649,6 +649,48 @@ TEST_CASE("http1::async_serve: an awaitable handler is cancelled when the sessio
     CHECK(alive.use_count() == 1);
 }
 
+TEST_CASE("http1::async_serve: HEAD", "[http1]")
+{
+    net::io_context ioc;
+    tcp::acceptor acceptor(ioc, {net::ip::make_address("127.0.0.1"), 0});
+    tcp::socket peer(ioc);
+    peer.connect(acceptor.local_endpoint());
+    beast::tcp_stream stream(acceptor.accept());
+    beast::flat_buffer buffer;
+    std::optional<sse::error_code> result;
+    sse::http1::async_serve(
+        stream,
+        buffer,
+        [](request&& req) -> sse::response {
+            if (req.target() == "/throw")
+                throw std::runtime_error("no");
+            return sse::stream_response{req, two_messages("x")};
+        },
+        [&](sse::error_code ec) { result = ec; }
+    );
+    // A stream and a 500 to HEAD requests: headers only, and the connection
+    // carries the next request.
+    net::write(peer, net::buffer(std::string_view("HEAD /events HTTP/1.1\r\nHost: x\r\n\r\n"
+                                                  "HEAD /throw HTTP/1.1\r\nHost: x\r\n\r\n"
+                                                  "HEAD /events HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")));
+    std::string answers;
+    std::thread reader([&] { answers = read_to_close(peer); });
+    ioc.run();
+    reader.join();
+    auto const first = answers.find("HTTP/1.1 200 OK\r\n");
+    auto const failed = answers.find("HTTP/1.1 500 Internal Server Error\r\n");
+    auto const last = answers.rfind("HTTP/1.1 200 OK\r\n");
+    CHECK(first == 0);
+    CHECK(failed > first);
+    CHECK(last > failed);
+    CHECK(answers.find("data:") == std::string::npos);
+    CHECK(answers.find("Internal Server Error\n") == std::string::npos); // no 500 body
+    CHECK(answers.ends_with("\r\n\r\n"));                              // headers, and nothing after
+    CHECK(answers.find("0\r\n\r\n") == std::string::npos);             // not even a last chunk
+    REQUIRE(result);
+    CHECK(!*result);
+}
+
 TEST_CASE("http1::async_serve: Expect: 100-continue", "[http1]")
 {
     net::io_context ioc;

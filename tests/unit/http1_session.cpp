@@ -51,6 +51,7 @@ actions drain(http1_session& s)
         case type::handle: out.push_back("handle"); break;
         case type::write_plain: out.push_back("write_plain"); break;
         case type::write_stream: out.push_back("write_stream"); break;
+        case type::write_head: out.push_back("write_head"); break;
         case type::write_failure: out.push_back("write_failure"); break;
         case type::write_refusal: out.push_back("write_refusal " + std::to_string(unsigned(a.status()))); break;
         case type::write_continue: out.push_back("write_continue"); break;
@@ -311,6 +312,15 @@ TEST_CASE("http1_session: how a connection ends", "[http1_session]")
         net::buffer_copy(b, net::buffer(get));
         c.buffer.commit(get.size());
         CHECK(c.wrote(sse::error::unexpected_data) == actions{"handle"});
+    }
+    SECTION("a HEAD request answered with an event stream: its header only, and the connection goes on")
+    {
+        script c;
+        c.start();
+        c.read("HEAD / HTTP/1.1\r\nHost: x\r\n\r\n");
+        CHECK(c.s.request_head());
+        CHECK(c.answered(http1_answer::stream)[0] == "write_head");
+        CHECK(c.wrote() == actions{"read"});
     }
     SECTION("an event stream that failed ends the session with its error")
     {

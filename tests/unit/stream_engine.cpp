@@ -502,6 +502,27 @@ TEST_CASE("stream engine: the deprecated keep_alive still sets the heartbeat", "
     CHECK(s.run() == actions{"wait(+250)"});
 }
 
+TEST_CASE("stream engine: bytes from the peer, then the connection fails before the end is written", "[stream_engine]")
+{
+    // The stream would have ended cleanly, but its end never went out: it
+    // was cut off, and says so.
+    script s;
+    s.start();
+    s.e.wrote({}, s.now);
+    s.run();
+    s.e.timer_fired(s.now);
+    s.run();
+    s.e.watch_ended({}, true);
+    s.run();
+    s.e.timer_fired(s.now);
+    s.e.source_failed(boost::asio::error::operation_aborted);
+    CHECK(s.run() == actions{"release", "write(|end)", "wait(+30000)"});
+    s.e.wrote(boost::asio::error::connection_reset, s.now);
+    CHECK(s.run() == actions{"abort", "cancel_wait"});
+    s.e.timer_fired(s.now);
+    CHECK(s.run() == actions{completed(sse::error::peer_gone)});
+}
+
 TEST_CASE("stream engine: the peer leaves as the watch is being stopped", "[stream_engine]")
 {
     // The read ends with the peer's close rather than the cancellation: the

@@ -45,7 +45,9 @@ public:
         handle,         // take_request() and call the request handler; then answered (or awaiting, then answered)
         write_plain,    // write the handler's ordinary answer; then write_done
         write_stream,   // write the handler's event stream; then write_done
-        write_failure,  // write 500 Internal Server Error (keep-alive as the request asked); then write_done
+        write_head,     // a HEAD request's event stream: write its header only; then write_done
+        write_failure,  // write 500 Internal Server Error (keep-alive as the request asked, no
+                        // body for HEAD); then write_done
         write_refusal,  // write status() with Connection: close; then write_done
         write_continue, // write "HTTP/1.1 100 Continue"; then write_done
         shutdown_send,  // shut down the send side of the connection; then send_shut
@@ -184,6 +186,9 @@ public:
 
     /// Whether the request being answered asked to keep the connection.
     bool request_keep_alive() const noexcept { return request_keep_alive_; }
+
+    /// Whether the request being answered is a HEAD request (its answer has no body).
+    bool request_head() const noexcept { return request_head_; }
     unsigned request_version() const noexcept { return request_version_; }
 
 private:
@@ -237,6 +242,7 @@ private:
     phase phase_ = phase::starting;
     unsigned request_version_ = 11;
     bool request_keep_alive_ = false;
+    bool request_head_ = false;
     bool keep_alive_ = false;
     bool reading_ = false;
     bool writing_ = false;

@@ -35,8 +35,10 @@ net::awaitable<std::optional<handler_answer_t<Handler>>, net::any_io_executor> a
     co_return std::optional<handler_answer_t<Handler>>(co_await handler(std::move(req)));
 }
 
-// The answer to a request whose handler threw.
-inline beast::http::response<beast::http::string_body> internal_error_answer(unsigned version, bool keep_alive)
+// The answer to a request whose handler threw (to a HEAD request: without
+// its body).
+inline beast::http::response<beast::http::string_body>
+internal_error_answer(unsigned version, bool keep_alive, bool head = false)
 {
     namespace http = beast::http;
     http::response<http::string_body> res{http::status::internal_server_error, version};
@@ -44,6 +46,8 @@ inline beast::http::response<beast::http::string_body> internal_error_answer(uns
     res.body() = "Internal Server Error\n";
     res.keep_alive(keep_alive);
     res.prepare_payload();
+    if (head)
+        res.body().clear();
     return res;
 }
 

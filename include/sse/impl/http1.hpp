@@ -144,6 +144,12 @@ private:
             else if constexpr (is_stream_response<result_type>::value)
                 write_stream(*result_);
             break;
+        case type::write_head:
+            if constexpr (std::is_same_v<result_type, response>)
+                write_head(result_->stream());
+            else if constexpr (is_stream_response<result_type>::value)
+                write_head(*result_);
+            break;
         case type::write_failure: write_plain(*plain_); break;
         case type::write_refusal: write_refusal(a.status()); break;
         case type::write_continue:
@@ -201,7 +207,9 @@ private:
         auto const now = clock::now();
         if (failure) {
             result_.reset();
-            plain_.emplace(internal_error_answer(session_.request_version(), session_.request_keep_alive()));
+            plain_.emplace(internal_error_answer(
+                session_.request_version(), session_.request_keep_alive(), session_.request_head()
+            ));
             session_.answered(http1_answer::failed, false, buffer_, now);
             report_handler_exception(on_handler_exception_, std::move(failure));
         } else if (result_) {
@@ -246,6 +254,18 @@ private:
         // the buffer for the next request; a request sent after the stream
         // ended is never read by it.
         sse::async_write(stream_, buffer_, res, write_handler{{ref(this)}});
+    }
+
+    // A HEAD request's stream: the header a GET gets, then nothing. The
+    // source goes without being asked.
+    template <class Source>
+    void write_head(stream_response<Source>& res)
+    {
+        head_ = [&] {
+            auto parts = res.release();
+            return http1_stream_head(parts.header, parts.keep_alive);
+        }();
+        net::async_write(stream_, net::buffer(head_), write_handler{{ref(this)}});
     }
 
     void write_refusal(beast::http::status status)
@@ -336,6 +356,7 @@ private:
     net::cancellation_signal answer_cancel_;
     std::optional<result_type> result_; // the handler's answer
     std::optional<plain_type> plain_;   // a refusal, or the 500 of a handler that threw
+    std::string head_;                  // the header of a stream answering HEAD
 };
 
 template <class AsyncStream, class DynamicBuffer>

@@ -78,11 +78,19 @@ void http1_session::answered(http1_answer answer, bool keep_alive, DynamicBuffer
     switch (answer) {
     case http1_answer::stream:
         keep_alive_ = keep_alive;
+        writing_ = true;
+        if (request_head_) {
+            // The header a GET would get, and no body: the source is never
+            // asked. Written as a plain answer is.
+            phase_ = phase::plain;
+            set_deadline(write_timeout_, now);
+            push(http1_action(http1_action::type::write_head));
+            return arm_timer();
+        }
         phase_ = phase::streaming;
         deadline_.reset(); // the stream has timeouts of its own
         if (waiting_)
             push(http1_action(http1_action::type::cancel_wait));
-        writing_ = true;
         push(http1_action(http1_action::type::write_stream));
         if (cancel_requested_) // stopped while an awaitable handler ran: end cleanly
             push(http1_action::cancel_write(net::cancellation_type::partial));
@@ -252,6 +260,7 @@ void http1_session::parse(DynamicBuffer& buffer, time_point now)
                 parser_.reset();
                 request_keep_alive_ = request_.keep_alive();
                 request_version_ = request_.version();
+                request_head_ = request_.method() == beast::http::verb::head;
                 push(http1_action(http1_action::type::handle));
                 return;
             }

@@ -140,7 +140,9 @@ inline void stream_engine::abort(error_code ec) noexcept
 {
     if (end_written_ || aborted_)
         return;
-    if (!result_)
+    // Bytes from the peer end a stream cleanly only if its end is written:
+    // cut off before, it ends with the abort's cause.
+    if (!result_ || result_ == error::unexpected_data)
         result_ = ec;
     aborted_ = true;
 }

@@ -725,6 +725,11 @@ private:
         auto parts = r.release();
         auto nva = header_block(parts.header, header_storage_);
         unsigned const status = parts.header.result_int();
+        if (s.head) {
+            // The header a GET gets, then END_STREAM: the source goes unasked.
+            session_.submit(s, status, nva, nullptr);
+            return;
+        }
         auto* body = new stream_body<executor_type, Source>(*this, s.id, stream_.get_executor(), std::move(parts));
         ++streams_;
         this->add_ref(); // the stream's, until stream_done()

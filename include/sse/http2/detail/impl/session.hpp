@@ -199,7 +199,7 @@ inline void session::answer_error(request_stream& s, unsigned status)
         {(std::uint8_t*)":status", (std::uint8_t*)code.data(), 7, code.size(), NGHTTP2_NV_FLAG_NONE},
         {(std::uint8_t*)"content-type", (std::uint8_t*)content_type, 12, sizeof(content_type) - 1, NGHTTP2_NV_FLAG_NONE},
     };
-    submit(s, status, nva, new fixed_body(std::string(reason) + "\n"));
+    submit(s, status, nva, s.head ? nullptr : new fixed_body(std::string(reason) + "\n"));
 }
 
 inline void session::request_complete(request_stream& s)
@@ -207,6 +207,7 @@ inline void session::request_complete(request_stream& s)
     if (s.answered || s.complete)
         return;
     s.complete = true;
+    s.head = s.request.method() == beast::http::verb::head;
     if (s.header_too_large) {
         spend_budget();
         answer_error(s, 431);
