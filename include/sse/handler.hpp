@@ -79,6 +79,10 @@ concept awaitable_request_handler = std::invocable<H&, request&&> &&
         request is answered with `500 Internal Server Error` and the
         connection goes on; the exception is given to
         `server_options::on_handler_exception`.
+    @li a HEAD request gets the header its answer would have for GET and
+        no body: an ordinary answer's body is not sent, an event stream's
+        source is destroyed without being asked, and its `on_end` is
+        called once the header is sent.
 
     @par Example
     @code

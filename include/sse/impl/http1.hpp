@@ -263,6 +263,7 @@ private:
     {
         head_ = [&] {
             auto parts = res.release();
+            head_on_end_ = std::move(parts.on_end);
             return http1_stream_head(parts.header, parts.keep_alive);
         }();
         net::async_write(stream_, net::buffer(head_), write_handler{{ref(this)}});
@@ -295,6 +296,8 @@ private:
     {
         result_.reset();
         plain_.reset();
+        if (head_on_end_) // a stream answering HEAD is over with its header
+            std::exchange(head_on_end_, nullptr)(ec ? make_error_code(error::peer_gone) : ec);
         session_.write_done(ec, buffer_, clock::now());
         run();
     }
@@ -357,6 +360,7 @@ private:
     std::optional<result_type> result_; // the handler's answer
     std::optional<plain_type> plain_;   // a refusal, or the 500 of a handler that threw
     std::string head_;                  // the header of a stream answering HEAD
+    std::function<void(error_code)> head_on_end_; // and its on_end, called once it is written
 };
 
 template <class AsyncStream, class DynamicBuffer>

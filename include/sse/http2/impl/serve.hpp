@@ -719,17 +719,30 @@ private:
         session_.submit(s, res.result_int(), nva, new fixed_body(std::move(body)));
     }
 
+    // A HEAD request's stream: the header a GET gets, then END_STREAM. The
+    // source goes unasked, then on_end hears that the stream is over.
+    template <class Source>
+    void answer_head(request_stream& s, stream_response<Source>& r)
+    {
+        std::function<void(error_code)> on_end;
+        {
+            auto parts = r.release();
+            auto nva = header_block(parts.header, header_storage_);
+            session_.submit(s, parts.header.result_int(), nva, nullptr);
+            on_end = std::move(parts.on_end);
+        }
+        if (on_end)
+            on_end({});
+    }
+
     template <class Source>
     void answer_stream(request_stream& s, stream_response<Source>& r)
     {
+        if (s.head)
+            return answer_head(s, r);
         auto parts = r.release();
         auto nva = header_block(parts.header, header_storage_);
         unsigned const status = parts.header.result_int();
-        if (s.head) {
-            // The header a GET gets, then END_STREAM: the source goes unasked.
-            session_.submit(s, status, nva, nullptr);
-            return;
-        }
         auto* body = new stream_body<executor_type, Source>(*this, s.id, stream_.get_executor(), std::move(parts));
         ++streams_;
         this->add_ref(); // the stream's, until stream_done()
