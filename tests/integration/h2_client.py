@@ -219,6 +219,21 @@ def cmd_goaway(port):
     print(json.dumps({"goaway_at": sent_at, "closed": c.closed}))
 
 
+def cmd_stall(port, path):
+    # Grants every window there is, then stops reading: the server's writes
+    # fill the socket buffers and stall. Reports when the server gave up.
+    c = Client(port, {h2.settings.SettingCodes.INITIAL_WINDOW_SIZE: 2**31 - 1})
+    c.conn.increment_flow_control_window(2**31 - 1 - 65535)
+    c.flush()
+    sid = c.request(path)
+    c.pump(10, lambda: len(c.data[sid]) > 0)
+    start = now_ns()
+    time.sleep(2.0)  # not reading
+    # Then read whatever is left: the connection ends, closed by the server.
+    c.pump(20, lambda: c.closed)
+    print(json.dumps({"closed": c.closed, "stalled_seconds": (now_ns() - start) / 1e9}))
+
+
 def cmd_hold(port, path):
     c = Client(port)
     sid = c.request(path)
@@ -236,6 +251,8 @@ def cmd_hold(port, path):
 
 def main():
     cmd, port = sys.argv[1], int(sys.argv[2])
+    if cmd == "stall":
+        return cmd_stall(port, sys.argv[3])
     if cmd == "reset":
         cmd_reset(port)
     elif cmd == "nowindow":

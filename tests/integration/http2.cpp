@@ -496,6 +496,19 @@ TEST_CASE("http2: a peer that grants no window", "[http2][flow]")
     std::cout << "http2: queued with no window: " << a.produced << " bytes (cap " << a.stream.max_queued_bytes << ")\n";
 }
 
+TEST_CASE("http2: a peer that stops reading: write_timeout, the same error as over HTTP/1.1", "[http2][flow]")
+{
+    app a;
+    a.server.write_timeout = std::chrono::milliseconds(300);
+    a.stream.send_timeout = std::chrono::hours(1); // the connection's timeout, not the stream's
+    server srv(plain_session(a));
+    auto const out = json::parse(h2_client("stall " + std::to_string(srv.port()) + " /big?size=100000"));
+    CHECK(out["closed"] == true);
+    REQUIRE(a.wait([&] { return a.connection_ends.size() == 1 && a.live == 0; }));
+    std::lock_guard lock(a.m);
+    CHECK(a.connection_ends[0] == beast::error::timeout);
+}
+
 TEST_CASE("http2: malformed frames end the connection with a GOAWAY", "[http2][hostile]")
 {
     app a;

@@ -78,8 +78,9 @@ namespace sse::http2 {
     `ec` is clear when the peer closed the connection or ended it with a
     GOAWAY; `error::protocol_error` or `error::reset_budget_exceeded` when
     the server ended it for the peer's conduct; `beast::error::timeout`
-    after the idle timeout; `error::send_timeout` when a write outlasted
-    `write_timeout`; `net::error::operation_aborted` after cancellation;
+    after the idle timeout, or when a write outlasted `write_timeout` (as
+    over HTTP/1.1; a stream's own `send_timeout` ends that stream with
+    `error::send_timeout`); `net::error::operation_aborted` after cancellation;
     otherwise the transport's error. Every stream of the connection has
     ended, and its source is destroyed, before the handler is called. The
     handler is not invoked from within this function; invocation is

@@ -804,8 +804,9 @@ private:
         auto const& o = session_.options();
         if (writing_) {
             if (o.write_timeout.count() > 0 && now >= write_started_ + o.write_timeout) {
+                // The peer stopped reading: as over HTTP/1.1.
                 if (!result_)
-                    result_ = make_error_code(error::send_timeout);
+                    result_ = make_error_code(beast::error::timeout);
                 end();
                 return;
             }
