@@ -500,6 +500,21 @@ TEST_CASE("http1::async_serve: cancellation", "[http1]")
     }
 }
 
+// A server-side stream and its peer, connected over loopback.
+struct connected {
+    net::io_context ioc;
+    tcp::socket peer{ioc};
+    beast::tcp_stream stream{accept(ioc, peer)};
+    beast::flat_buffer buffer;
+
+    static tcp::socket accept(net::io_context& ioc, tcp::socket& peer)
+    {
+        tcp::acceptor acceptor(ioc, {net::ip::make_address("127.0.0.1"), 0});
+        peer.connect(acceptor.local_endpoint());
+        return acceptor.accept();
+    }
+};
+
 // Everything the peer is sent until the server closes the connection.
 std::string read_to_close(tcp::socket& peer)
 {
@@ -516,12 +531,11 @@ std::string read_to_close(tcp::socket& peer)
 
 TEST_CASE("http1::async_serve: a handler that throws", "[http1]")
 {
-    net::io_context ioc;
-    tcp::acceptor acceptor(ioc, {net::ip::make_address("127.0.0.1"), 0});
-    tcp::socket peer(ioc);
-    peer.connect(acceptor.local_endpoint());
-    beast::tcp_stream stream(acceptor.accept());
-    beast::flat_buffer buffer;
+    connected c;
+    auto& ioc = c.ioc;
+    auto& peer = c.peer;
+    auto& stream = c.stream;
+    auto& buffer = c.buffer;
     std::vector<std::string> reported;
     sse::server_options options;
     options.on_handler_exception = [&](std::exception_ptr e) {
@@ -575,12 +589,11 @@ net::awaitable<sse::response> slow_route(request&& req)
 
 TEST_CASE("http1::async_serve: an awaitable handler", "[http1]")
 {
-    net::io_context ioc;
-    tcp::acceptor acceptor(ioc, {net::ip::make_address("127.0.0.1"), 0});
-    tcp::socket peer(ioc);
-    peer.connect(acceptor.local_endpoint());
-    beast::tcp_stream stream(acceptor.accept());
-    beast::flat_buffer buffer;
+    connected c;
+    auto& ioc = c.ioc;
+    auto& peer = c.peer;
+    auto& stream = c.stream;
+    auto& buffer = c.buffer;
     int exceptions = 0;
     sse::server_options options;
     options.on_handler_exception = [&](std::exception_ptr) { ++exceptions; };
@@ -616,12 +629,11 @@ TEST_CASE("http1::async_serve: an awaitable handler", "[http1]")
 
 TEST_CASE("http1::async_serve: an awaitable handler is cancelled when the session is", "[http1]")
 {
-    net::io_context ioc;
-    tcp::acceptor acceptor(ioc, {net::ip::make_address("127.0.0.1"), 0});
-    tcp::socket peer(ioc);
-    peer.connect(acceptor.local_endpoint());
-    beast::tcp_stream stream(acceptor.accept());
-    beast::flat_buffer buffer;
+    connected c;
+    auto& ioc = c.ioc;
+    auto& peer = c.peer;
+    auto& stream = c.stream;
+    auto& buffer = c.buffer;
     auto const alive = std::make_shared<int>(0);
     std::optional<sse::error_code> result;
     net::cancellation_signal stop;
@@ -651,12 +663,11 @@ TEST_CASE("http1::async_serve: an awaitable handler is cancelled when the sessio
 
 TEST_CASE("http1::async_serve: HEAD", "[http1]")
 {
-    net::io_context ioc;
-    tcp::acceptor acceptor(ioc, {net::ip::make_address("127.0.0.1"), 0});
-    tcp::socket peer(ioc);
-    peer.connect(acceptor.local_endpoint());
-    beast::tcp_stream stream(acceptor.accept());
-    beast::flat_buffer buffer;
+    connected c;
+    auto& ioc = c.ioc;
+    auto& peer = c.peer;
+    auto& stream = c.stream;
+    auto& buffer = c.buffer;
     std::optional<sse::error_code> result;
     sse::http1::async_serve(
         stream,
@@ -693,12 +704,11 @@ TEST_CASE("http1::async_serve: HEAD", "[http1]")
 
 TEST_CASE("http1::async_serve: Expect: 100-continue", "[http1]")
 {
-    net::io_context ioc;
-    tcp::acceptor acceptor(ioc, {net::ip::make_address("127.0.0.1"), 0});
-    tcp::socket peer(ioc);
-    peer.connect(acceptor.local_endpoint());
-    beast::tcp_stream stream(acceptor.accept());
-    beast::flat_buffer buffer;
+    connected c;
+    auto& ioc = c.ioc;
+    auto& peer = c.peer;
+    auto& stream = c.stream;
+    auto& buffer = c.buffer;
     std::optional<sse::error_code> result;
     sse::http1::async_serve(
         stream,
