@@ -142,14 +142,15 @@ struct server_state : std::enable_shared_from_this<server_state<Handler>> {
     void admit(tcp::socket socket)
     {
         auto conn = std::make_shared<connection>(socket.get_executor());
+        bool full = false;
         {
             std::lock_guard lock(mutex);
-            if (connections.size() >= options.max_connections) {
-                refuse(std::move(socket));
-                return;
-            }
-            connections.insert(conn);
+            full = connections.size() >= options.max_connections;
+            if (!full)
+                connections.insert(conn);
         }
+        if (full)
+            return refuse(std::move(socket));
         auto self = this->shared_from_this();
         net::co_spawn(
             conn->strand,
@@ -162,12 +163,18 @@ struct server_state : std::enable_shared_from_this<server_state<Handler>> {
 
     // Past the connection limit: plain TCP gets a 503 (it fits in the
     // socket's send buffer: written at once), TLS is closed before its
-    // handshake costs anything. Called with the mutex held.
+    // handshake costs anything.
     void refuse(tcp::socket socket)
     {
-        report(error::connection_limit, "accept");
-        if (tls || lingering >= 64) // a flood of refusals is closed at once
+        report(error::connection_limit, "accept"); // the user's hook: no lock held
+        if (tls)
             return;
+        {
+            std::lock_guard lock(mutex);
+            if (lingering >= 64) // a flood of refusals is closed at once
+                return;
+            ++lingering;
+        }
         static constexpr std::string_view answer = "HTTP/1.1 503 Service Unavailable\r\n"
                                                    "Content-Type: text/plain\r\n"
                                                    "Content-Length: 21\r\n"
@@ -179,9 +186,11 @@ struct server_state : std::enable_shared_from_this<server_state<Handler>> {
         socket.non_blocking(true, ec);
         socket.write_some(net::buffer(answer), ec);
         socket.shutdown(tcp::socket::shutdown_send, ec);
-        if (ec)
+        if (ec) {
+            std::lock_guard lock(mutex);
+            --lingering;
             return;
-        ++lingering;
+        }
         // Read what the peer sends until it closes (1 s at most): closing
         // with unread bytes would reset the connection, answer unread.
         auto self = this->shared_from_this();
