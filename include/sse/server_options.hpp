@@ -90,9 +90,10 @@ struct server_options {
     /** The most connections `sse::server` serves at once. Past it a new
         connection is refused: on plain TCP with `503 Service Unavailable`
         and `Connection: close`, over TLS closed before the handshake.
-        Default: 10000.
+        Default: 100000 (above what most descriptor limits allow: set it
+        to what the machine can serve).
     */
-    std::size_t max_connections = 10000;
+    std::size_t max_connections = 100000;
 
     /** How long `sse::server` waits for a new connection's first bytes
         (to tell HTTP/2 from HTTP/1.x) or for its TLS handshake. Default: 10 s.

@@ -19,6 +19,7 @@
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/dispatch.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/ssl/error.hpp>
@@ -119,8 +120,7 @@ struct server_state : std::enable_shared_from_this<server_state<Handler>> {
         for (;;) {
             // Every connection gets a strand of its own: its handlers never
             // run at once, whatever the number of threads.
-            auto [ec, socket] =
-                co_await acceptor.async_accept(executor_type(net::make_strand(executor)), net::as_tuple(net::use_awaitable));
+            auto [ec, socket] = co_await acceptor.async_accept(connection_strand(), net::as_tuple(net::use_awaitable));
             if (!acceptor.is_open())
                 co_return; // stopped
             if (ec) {
@@ -135,6 +135,16 @@ struct server_state : std::enable_shared_from_this<server_state<Handler>> {
             socket.set_option(tcp::no_delay(true), ignored);
             admit(std::move(socket));
         }
+    }
+
+    // A strand for a new connection: on an io_context's own executor type
+    // when that is what the server was given (a strand over the type-erased
+    // executor would dispatch through two layers on every handler).
+    executor_type connection_strand() const
+    {
+        if (auto const* io = executor.target<net::io_context::executor_type>())
+            return net::make_strand(*io);
+        return net::make_strand(executor);
     }
 
     // Runs on the acceptor's strand, as stop() does: a connection's slot is
