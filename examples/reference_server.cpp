@@ -44,6 +44,7 @@
 // Usage:
 //     reference_server [--address 127.0.0.1] [--port 8080] [--threads 1]
 //                      [--tls CERT.pem KEY.pem] [--keepalive-ms 15000]
+//                      [--compress]
 //
 // Try:
 //     reference_server
@@ -52,6 +53,8 @@
 //     curl -N 'http://127.0.0.1:8080/subscribe?topic=news'
 //     curl -d 'hello' 'http://127.0.0.1:8080/publish?topic=news&event=note'
 //     nghttp -m 100 -n -s 'http://127.0.0.1:8080/stream?count=100'
+//     reference_server --compress
+//     curl -N --compressed 'http://127.0.0.1:8080/stream?count=5&interval_ms=500'
 //     open http://127.0.0.1:8080/ in a browser
 //
 //     openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=localhost -days 1
@@ -328,7 +331,10 @@ source.onmessage = (e) => {
 
 class routes {
 public:
-    routes(counters& stats, std::chrono::milliseconds keep_alive) : stats_(stats), keep_alive_(keep_alive)
+    routes(counters& stats, std::chrono::milliseconds keep_alive, bool compress)
+        : stats_(stats)
+        , keep_alive_(keep_alive)
+        , compress_(compress)
     {
         sse::broadcaster_options o;
         // At least the last 1000 events of each topic, however large: the
@@ -407,6 +413,7 @@ private:
     {
         sse::stream_options options;
         options.heartbeat = keep_alive_;
+        options.compression.enabled = compress_; // br or gzip when the client accepts one
         sse::stream_response res{req, std::forward<Source>(source), options};
         res.on_end([this, guard = std::make_shared<stream_guard>(stats_)](sse::error_code ec) {
             if (ec == sse::error::peer_gone)
@@ -503,13 +510,14 @@ private:
 
     counters& stats_;
     std::chrono::milliseconds keep_alive_;
+    bool compress_;
     std::optional<sse::broadcaster> hub_;
 };
 
 //------------------------------------------------------------------------------
 
 constexpr char const* usage = "usage: reference_server [--address A] [--port N] [--threads N]\n"
-                              "                        [--tls CERT.pem KEY.pem] [--keepalive-ms N]\n";
+                              "                        [--tls CERT.pem KEY.pem] [--keepalive-ms N] [--compress]\n";
 
 int main(int argc, char* argv[])
 {
@@ -518,6 +526,7 @@ int main(int argc, char* argv[])
     unsigned threads = 1;
     std::optional<std::pair<std::string, std::string>> tls_files;
     std::chrono::milliseconds keep_alive = 15s;
+    bool compress = false;
     try {
         auto const number = [](std::string const& name, char const* value, std::uint64_t max) {
             auto const n = to_number(value);
@@ -527,6 +536,10 @@ int main(int argc, char* argv[])
         };
         for (int i = 1; i < argc; ++i) {
             std::string const name = argv[i];
+            if (name == "--compress") {
+                compress = true;
+                continue;
+            }
             int const values = name == "--tls" ? 2 : 1;
             if (i + values >= argc)
                 throw std::invalid_argument("no value after " + name);
@@ -551,7 +564,7 @@ int main(int argc, char* argv[])
 
     try {
         counters stats;
-        routes r(stats, keep_alive);
+        routes r(stats, keep_alive, compress);
 
         std::optional<ssl::context> tls;
         if (tls_files) {

@@ -16,11 +16,24 @@
 #include <atomic>
 #include <cstddef>
 #include <cstring>
+#include <memory>
 #include <new>
 #include <string_view>
 #include <utility>
 
 namespace sse {
+
+namespace detail {
+
+// Something computed once from a serialized value's bytes and kept with
+// them, such as the event's compressed form. Freed with the bytes.
+struct serialized_attachment {
+    virtual ~serialized_attachment() = default;
+};
+
+struct serialized_access;
+
+} // namespace detail
 
 /** The wire bytes of one or more messages: immutable and reference-counted.
 
@@ -111,15 +124,18 @@ public:
     std::size_t use_count() const noexcept { return block_ ? block_->refs.load(std::memory_order_relaxed) : 0; }
 
 private:
+    friend struct detail::serialized_access;
+
     struct block {
         std::atomic<std::size_t> refs;
         std::size_t size;
+        std::atomic<detail::serialized_attachment*> attachment;
     };
 
     static block* allocate(std::size_t size)
     {
         void* p = ::operator new(sizeof(block) + size);
-        return ::new (p) block{{1}, size};
+        return ::new (p) block{{1}, size, {nullptr}};
     }
 
     char* bytes() const noexcept { return reinterpret_cast<char*>(block_ + 1); }
@@ -127,6 +143,7 @@ private:
     void release() noexcept
     {
         if (block_ && block_->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+            delete block_->attachment.load(std::memory_order_acquire);
             block_->~block();
             ::operator delete(block_);
         }
@@ -135,6 +152,28 @@ private:
 
     block* block_ = nullptr;
 };
+
+namespace detail {
+
+struct serialized_access {
+    // The attachment, or null if none is made yet.
+    static serialized_attachment* attachment(serialized const& s) noexcept
+    {
+        return s.block_ ? s.block_->attachment.load(std::memory_order_acquire) : nullptr;
+    }
+
+    // Attaches `a` unless another thread attached first; returns the one
+    // that stays. `s` must not be empty.
+    static serialized_attachment* attach(serialized const& s, std::unique_ptr<serialized_attachment> a) noexcept
+    {
+        serialized_attachment* expected = nullptr;
+        if (s.block_->attachment.compare_exchange_strong(expected, a.get(), std::memory_order_acq_rel))
+            return a.release();
+        return expected;
+    }
+};
+
+} // namespace detail
 
 } // namespace sse
 

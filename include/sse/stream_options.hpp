@@ -8,6 +8,7 @@
 #ifndef SSE_STREAM_OPTIONS_HPP
 #define SSE_STREAM_OPTIONS_HPP
 
+#include <sse/compression.hpp>
 #include <sse/detail/config.hpp>
 
 #include <chrono>
@@ -83,6 +84,13 @@ struct stream_options {
 
     /// Send `X-Accel-Buffering: no`, which stops nginx buffering the stream. Default: on.
     bool no_accel_buffering = true;
+
+    /** Compress the stream when the client accepts gzip or br. Default:
+        off (see `compression_options` for why, and for what it costs).
+        Every write is flushed through the compressor: no event waits in
+        it.
+    */
+    compression_options compression;
 
     /** Deprecated: the old name of `heartbeat`, kept for one release.
         Assigning it warns, and a value assigned here wins over

@@ -8,9 +8,11 @@
 #ifndef SSE_STREAM_RESPONSE_HPP
 #define SSE_STREAM_RESPONSE_HPP
 
+#include <sse/compression.hpp>
 #include <sse/detail/config.hpp>
 #include <sse/error.hpp>
 #include <sse/message_source.hpp>
+#include <sse/serialized.hpp>
 #include <sse/stream_options.hpp>
 
 #include <boost/asio/async_result.hpp>
@@ -67,10 +69,13 @@ public:
     /** Constructs the response for a request.
 
         @param request The request being answered. It is read here (its
-        version, keep-alive and `Last-Event-ID`) and need not outlive the
-        response.
+        version, keep-alive, `Last-Event-ID` and `Accept-Encoding`) and need
+        not outlive the response.
         @param source The source, or anything that adapts to it.
-        @param options Pacing and limits.
+        @param options Pacing, limits and compression.
+
+        @throws std::invalid_argument when a compression option is out of
+        its range (values changed later through `options()` are clamped).
     */
     template <class Body, class Fields, adaptable_source S>
         requires std::same_as<source_for_t<S>, Source>
@@ -135,11 +140,21 @@ public:
         Source source;                           ///< The source.
         std::function<void(error_code)> on_end; ///< Called once when the stream has ended.
         bool keep_alive;                         ///< Whether the connection may carry another request.
+        content_coding coding;                   ///< The body's content coding (`Content-Encoding` is set).
+        bool shared_blocks;                      ///< gzip from per-event blocks shared across streams.
     };
+
+    /** The content coding the body will have, chosen from the request's
+        `Accept-Encoding` and `options().compression`.
+    */
+    content_coding coding() const noexcept;
 
     /** Takes the parts out, for a sink to write them: the response is
         empty afterwards. `sse::async_write` and `http2::async_serve` call
         it when their operation starts; a sink of your own may too.
+
+        When the stream is compressed, the header gets `Content-Encoding`;
+        whenever compression is on, it gets `Vary: Accept-Encoding`.
     */
     parts release();
 
@@ -159,7 +174,15 @@ private:
     std::optional<std::string> last_event_id_;
     std::optional<Source> source_;
     std::function<void(error_code)> on_end_;
+    detail::accepted_codings accepted_;
     bool keep_alive_ = false;
+
+    // Whether the source's items can be compressed once for every stream.
+    static constexpr bool shareable = std::same_as<typename Source::value_type, serialized>;
+    bool shares_blocks() const noexcept
+    {
+        return shareable && options_.compression.sharing == compression_sharing::automatic;
+    }
 };
 
 #ifndef SSE_DOXYGEN

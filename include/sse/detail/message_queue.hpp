@@ -55,7 +55,9 @@ public:
 
     void push(serialized const& s)
     {
-        if (s.size() >= share_threshold) {
+        if (s.empty())
+            return; // an empty message writes nothing
+        if (s.size() >= share_threshold || share_all_) {
             pieces_.push_back({s, 0, 0});
             pending_bytes_ += s.size();
             return;
@@ -84,6 +86,14 @@ public:
 
     // The write's size in bytes.
     std::size_t writing() const noexcept { return writing_bytes_; }
+
+    // The shared messages of the write, in order: each is one buffer of
+    // the payload on its own.
+    std::span<serialized const> writing_shared() const noexcept { return writing_shared_; }
+
+    // Keep every shared message as its own buffer, however small (an
+    // encoder that has them compressed already wants them whole).
+    void share_all() noexcept { share_all_ = true; }
 
     // The write taken last completed.
     void wrote(std::size_t keep_capacity);
@@ -116,6 +126,7 @@ private:
     std::vector<serialized> writing_shared_; // the shared messages of the write in flight
     std::vector<net::const_buffer> payload_; // the payload of the write in flight
     std::size_t writing_bytes_ = 0;
+    bool share_all_ = false;
 };
 
 } // namespace sse::detail

@@ -27,6 +27,7 @@
 // in flight, a source asked, a timer armed) until the event that ends it.
 
 #include <sse/detail/config.hpp>
+#include <sse/detail/encoder.hpp>
 #include <sse/detail/message_queue.hpp>
 #include <sse/error.hpp>
 #include <sse/stream_options.hpp>
@@ -37,6 +38,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <memory>
 #include <optional>
 #include <span>
 #include <type_traits>
@@ -159,7 +161,14 @@ public:
     using time_point = clock::time_point;
     using action = stream_action;
 
-    stream_engine(stream_options const& options, peer_watch watch) noexcept;
+    // `coding`: the body's content coding (every write is encoded and
+    // flushed); `shared`: with gzip, from shared per-event blocks.
+    stream_engine(
+        stream_options const& options,
+        peer_watch watch,
+        content_coding coding = content_coding::identity,
+        bool shared = false
+    );
 
     stream_options const& options() const noexcept { return options_; }
 
@@ -285,6 +294,7 @@ private:
     stream_options options_;
     std::chrono::milliseconds heartbeat_;
     message_queue queue_;
+    std::unique_ptr<stream_encoder> encoder_;
     peer_watch watch_kind_;
     source_state source_ = source_state::idle;
     watch_state watch_ = watch_state::off;

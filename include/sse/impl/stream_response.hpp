@@ -103,7 +103,7 @@ public:
         , stream_(stream)
         , buffer_(buffer)
         , timer_(ex)
-        , engine_(parts.options, peer_watch::connection_read)
+        , engine_(parts.options, peer_watch::connection_read, parts.coding, parts.shared_blocks)
         , source_(std::move(parts.source))
         , on_end_(std::move(parts.on_end))
         , chunked_(parts.header.version() >= 11)
@@ -318,10 +318,30 @@ private:
 } // namespace detail
 
 template <class Source>
+content_coding stream_response<Source>::coding() const noexcept
+{
+    return detail::choose_coding(accepted_, options_.compression);
+}
+
+template <class Source>
 auto stream_response<Source>::release() -> parts
 {
+    namespace http = beast::http;
     SSE_ASSERT(source_.has_value()); // a response is written once
-    parts p{std::move(header_), options_, std::move(*source_), std::move(on_end_), keep_alive_};
+    auto const c = coding();
+    if (c != content_coding::identity)
+        header_.set(http::field::content_encoding, to_string(c));
+    if (options_.compression.enabled &&
+        (coding_available(content_coding::gzip) || coding_available(content_coding::br))) {
+        // Caches must key the response on what the client accepts.
+        auto const vary = header_[http::field::vary];
+        if (vary.empty())
+            header_.set(http::field::vary, "Accept-Encoding");
+        else if (vary.find("Accept-Encoding") == std::string_view::npos && vary != "*")
+            header_.set(http::field::vary, std::string(vary) + ", Accept-Encoding");
+    }
+    bool const shared = c == content_coding::gzip && shares_blocks();
+    parts p{std::move(header_), options_, std::move(*source_), std::move(on_end_), keep_alive_, c, shared};
     source_.reset();
     return p;
 }
@@ -349,6 +369,9 @@ stream_response<Source>::stream_response(
     keep_alive_ = version == 11 && request.keep_alive();
     if (auto const it = request.find("Last-Event-ID"); it != request.end())
         last_event_id_.emplace(it->value());
+    detail::check_compression_options(options_.compression);
+    if (auto const it = request.find(http::field::accept_encoding); it != request.end())
+        accepted_ = detail::accepted_codings::parse(it->value());
 }
 
 template <class Source>
@@ -359,6 +382,7 @@ stream_response<Source>::stream_response(stream_response<Other>&& other)
     , options_(other.options_)
     , last_event_id_(std::move(other.last_event_id_))
     , on_end_(std::move(other.on_end_))
+    , accepted_(other.accepted_)
     , keep_alive_(other.keep_alive_)
 {
     SSE_ASSERT(other.source_.has_value()); // a response is written once

@@ -12,11 +12,14 @@
 
 namespace sse::detail {
 
-inline stream_engine::stream_engine(stream_options const& options, peer_watch watch) noexcept
+inline stream_engine::stream_engine(stream_options const& options, peer_watch watch, content_coding coding, bool shared)
     : options_(options)
     , heartbeat_(options.keep_alive.value().value_or(options.heartbeat))
+    , encoder_(make_encoder(coding, options.compression, shared))
     , watch_kind_(watch)
 {
+    if (encoder_ && encoder_->shares_events())
+        queue_.share_all();
 }
 
 inline void stream_engine::start(time_point now)
@@ -51,6 +54,8 @@ inline void stream_engine::wrote(error_code ec, time_point now) noexcept
     writing_ = false;
     last_write_ = now;
     queue_.wrote(2 * options_.max_write_size);
+    if (encoder_)
+        encoder_->wrote(2 * options_.max_write_size);
     if (ec) {
         // The transport's own timeout (beast::tcp_stream's expiry) is
         // reported as it is; any other failure means the peer is gone. A
@@ -187,13 +192,20 @@ stream_action stream_engine::decide_write(Now& now)
     std::span<net::const_buffer const> payload;
     if (pending)
         payload = queue_.take(options_.max_write_size);
+    std::size_t bytes = queue_.writing();
+    // Encoded and flushed: the write decodes to whole events. The header
+    // alone (no payload, not the end) has nothing to encode.
+    if (encoder_ && (pending || last)) {
+        payload = encoder_->encode(payload, queue_.writing_shared(), last);
+        bytes = encoder_->size();
+    }
     opened_ = true;
     writing_ = true;
     write_started_ = now();
     flush_due_ = false;
     drained_ = false;
     end_issued_ = last;
-    return action::write(payload, queue_.writing(), last);
+    return action::write(payload, bytes, last);
 }
 
 inline std::optional<stream_engine::time_point> stream_engine::deadline() const noexcept

@@ -166,7 +166,7 @@ public:
         , session_(&conn.h2())
         , id_(id)
         , timer_(std::move(ex))
-        , engine_(parts.options, sse::detail::peer_watch::stream_close)
+        , engine_(parts.options, sse::detail::peer_watch::stream_close, parts.coding, parts.shared_blocks)
         , source_(std::move(parts.source))
         , on_end_(std::move(parts.on_end))
         , refs_(1) // the session's
