@@ -176,12 +176,14 @@ private:
     std::function<void(error_code)> on_end_;
     detail::accepted_codings accepted_;
     bool keep_alive_ = false;
+    // Whether the source as given yields serialized bytes, which can be
+    // compressed once for every stream (kept when the source is erased
+    // into any_message_source, which serializes whatever it is given).
+    bool shareable_ = std::same_as<typename Source::value_type, serialized>;
 
-    // Whether the source's items can be compressed once for every stream.
-    static constexpr bool shareable = std::same_as<typename Source::value_type, serialized>;
     bool shares_blocks() const noexcept
     {
-        return shareable && options_.compression.sharing == compression_sharing::automatic;
+        return shareable_ && options_.compression.sharing == compression_sharing::automatic;
     }
 };
 

@@ -31,6 +31,18 @@ constexpr std::string_view trim_ows(std::string_view s) noexcept
     return s;
 }
 
+// Whether a comma-separated list (a Vary value) has `token`, in any case.
+inline bool lists_token(std::string_view list, std::string_view token) noexcept
+{
+    while (!list.empty()) {
+        auto const comma = list.find(',');
+        if (beast::iequals(trim_ows(list.substr(0, comma)), token))
+            return true;
+        list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
+    }
+    return false;
+}
+
 // A q-value (RFC 9110 12.4.2) in thousandths: "0", "0.5", "1.000"; -1 when
 // it is not one.
 constexpr int parse_qvalue(std::string_view s) noexcept

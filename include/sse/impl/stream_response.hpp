@@ -337,7 +337,7 @@ auto stream_response<Source>::release() -> parts
         auto const vary = header_[http::field::vary];
         if (vary.empty())
             header_.set(http::field::vary, "Accept-Encoding");
-        else if (vary.find("Accept-Encoding") == std::string_view::npos && vary != "*")
+        else if (!detail::lists_token(vary, "Accept-Encoding") && !detail::lists_token(vary, "*"))
             header_.set(http::field::vary, std::string(vary) + ", Accept-Encoding");
     }
     bool const shared = c == content_coding::gzip && shares_blocks();
@@ -384,6 +384,7 @@ stream_response<Source>::stream_response(stream_response<Other>&& other)
     , on_end_(std::move(other.on_end_))
     , accepted_(other.accepted_)
     , keep_alive_(other.keep_alive_)
+    , shareable_(other.shareable_)
 {
     SSE_ASSERT(other.source_.has_value()); // a response is written once
     source_.emplace(std::move(*other.source_));
