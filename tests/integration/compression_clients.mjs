@@ -10,7 +10,7 @@
 // the bytes the Python side read off raw sockets.
 //
 //     node compression_clients.mjs browser CHROMIUM PLAYWRIGHT_PREFIX BASE_URL WANT_CODING
-//     node compression_clients.mjs eventsource EVENTSOURCE_PREFIX BASE_URL DEFAULT_CODING BR_CODING
+//     node compression_clients.mjs eventsource EVENTSOURCE_PREFIX BASE_URL DEFAULT_CODINGS BR_CODING
 //     node compression_clients.mjs brotli-decode < JSON
 //
 // browser: headless Chromium (the system's, driven by playwright-core from
@@ -22,8 +22,10 @@
 //   and by a fetch in the page).
 // eventsource: Node's `eventsource` package (4.1.1, from EVENTSOURCE_PREFIX,
 //   which reads through fetch) gets all 100 events of /stream?count=100,
-//   data and ids exact, once with fetch's own Accept-Encoding (the stream
-//   must come as DEFAULT_CODING) and once asking for br only (BR_CODING).
+//   data and ids exact: with fetch's own Accept-Encoding (the stream must
+//   come in one of DEFAULT_CODINGS, `|`-separated: Node 20's fetch offers
+//   br over https only), asking for gzip only (gzip), and for br only
+//   (BR_CODING; `none` for no Content-Encoding).
 // brotli-decode: stdin is a JSON array of base64 strings, each a br body;
 //   stdout a JSON array of {data: base64, complete: bool, error}: the
 //   decoded bytes, and whether the body is a whole brotli stream (its last
@@ -62,7 +64,7 @@ const INTERVAL_MS = 100;
 const BOUND_MS = 50;
 
 async function browser(chromiumExe, prefix, base, wantCoding) {
-    const { chromium } = createRequire(path.join(prefix, 'package.json'))('playwright-core');
+    const { chromium } = createRequire(path.resolve(prefix, 'package.json'))('playwright-core');
     const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'sse-compression-chromium-'));
     let context;
     try {
@@ -141,15 +143,16 @@ async function browser(chromiumExe, prefix, base, wantCoding) {
         console.log(`        the browser sent Accept-Encoding: ${sentAccept}`);
         check(/\bbr\b/.test(sentAccept ?? '') && /\bgzip\b/.test(sentAccept ?? ''),
             `the EventSource request accepts br and gzip (Accept-Encoding: ${sentAccept})`);
-        check(first?.response?.['content-encoding'] === wantCoding,
-            `the EventSource response has Content-Encoding: ${wantCoding} (${first?.response?.['content-encoding']}, ${first?.error ?? 'no error'})`);
+        const gotCoding = first?.response ? (first.response['content-encoding'] ?? 'none') : undefined;
+        check(gotCoding === wantCoding,
+            `the EventSource response has Content-Encoding: ${wantCoding} (${gotCoding}, ${first?.error ?? 'no error'})`);
         check(/accept-encoding/i.test(first?.response?.vary ?? ''), `and Vary: Accept-Encoding (${first?.response?.vary})`);
 
         // ... and as a page reads it, a fetch of the same kind of stream.
         const fetched = await page.evaluate(async (url) => {
             const abort = new AbortController();
             const r = await fetch(url, { signal: abort.signal, headers: { Accept: 'text/event-stream' } });
-            const out = { status: r.status, coding: r.headers.get('content-encoding'), type: r.headers.get('content-type') };
+            const out = { status: r.status, coding: r.headers.get('content-encoding') ?? 'none', type: r.headers.get('content-type') };
             abort.abort();
             return out;
         }, `/subscribe?topic=${topic}-probe`);
@@ -165,8 +168,8 @@ async function browser(chromiumExe, prefix, base, wantCoding) {
 
 // ------------------------------------------------------------ eventsource
 
-async function eventsource(prefix, base, defaultCoding, brCoding) {
-    const require = createRequire(path.join(prefix, 'package.json'));
+async function eventsource(prefix, base, defaultCodings, brCoding) {
+    const require = createRequire(path.resolve(prefix, 'package.json'));
     const { EventSource } = await import(require.resolve('eventsource'));
     const count = 100;
     const size = 64;
@@ -178,7 +181,7 @@ async function eventsource(prefix, base, defaultCoding, brCoding) {
             if (acceptEncoding)
                 headers.set('Accept-Encoding', acceptEncoding);
             const r = await fetch(input, { ...init, headers });
-            codings.push(r.headers.get('content-encoding'));
+            codings.push(r.headers.get('content-encoding') ?? 'none');
             return r;
         };
         const events = [];
@@ -191,11 +194,12 @@ async function eventsource(prefix, base, defaultCoding, brCoding) {
         const bad = got.findIndex((e, k) => JSON.stringify(e) !== JSON.stringify(want[k]));
         check(got.length === count && bad < 0,
             `${label}: all ${count} events, data and ids exact (${events.length} received${bad >= 0 ? `, first wrong: ${JSON.stringify(got[bad])}` : ''})`);
-        check(codings.length >= 1 && codings[0] === wantCoding,
+        check(codings.length >= 1 && wantCoding.split('|').includes(codings[0]),
             `${label}: the stream came with Content-Encoding: ${wantCoding} (${JSON.stringify(codings)})`);
     }
 
-    await run('eventsource with fetch\'s own Accept-Encoding', null, defaultCoding);
+    await run('eventsource with fetch\'s own Accept-Encoding', null, defaultCodings);
+    await run('eventsource asking for gzip only', 'gzip', 'gzip');
     await run('eventsource asking for br only', 'br', brCoding);
 }
 
@@ -221,29 +225,31 @@ function brotliDecode() {
 
 // ------------------------------------------------------------------- main
 
-const [mode, ...rest] = process.argv.slice(2);
-if (mode === 'brotli-decode') {
-    brotliDecode();
-    process.exit(0);
-}
-
-const watchdog = setTimeout(() => {
-    console.error('FAILED  the Node client took more than 45 s');
-    process.exit(1);
-}, 45000);
-
-try {
-    if (mode === 'browser' && rest.length === 4)
-        await browser(...rest);
-    else if (mode === 'eventsource' && rest.length === 4)
-        await eventsource(...rest);
-    else {
-        console.error('usage: see the head of compression_clients.mjs');
-        process.exit(2);
+// Runs the checks of a mode; exits 1 when one failed.
+async function runChecks(mode, rest) {
+    const watchdog = setTimeout(() => {
+        console.error('FAILED  the Node client took more than 45 s');
+        process.exit(1);
+    }, 45000);
+    try {
+        if (mode === 'browser' && rest.length === 4)
+            await browser(...rest);
+        else if (mode === 'eventsource' && rest.length === 4)
+            await eventsource(...rest);
+        else {
+            console.error('usage: see the head of compression_clients.mjs');
+            process.exit(2);
+        }
+    } catch (e) {
+        check(false, `unexpected error: ${e.stack || e}`);
     }
-} catch (e) {
-    check(false, `unexpected error: ${e.stack || e}`);
+    clearTimeout(watchdog);
+    console.log(failures.length ? `${failures.length} check(s) failed` : 'all checks passed');
+    process.exit(failures.length ? 1 : 0);
 }
-clearTimeout(watchdog);
-console.log(failures.length ? `${failures.length} check(s) failed` : 'all checks passed');
-process.exit(failures.length ? 1 : 0);
+
+const [mode, ...rest] = process.argv.slice(2);
+if (mode === 'brotli-decode')
+    brotliDecode(); // the process ends once stdout is written out
+else
+    await runChecks(mode, rest);

@@ -278,6 +278,16 @@ TEST_CASE("stream_response: Content-Encoding and Vary from the request and the o
     CHECK(response("gzip", true, "Origin").header[http::field::vary] == "Origin, Accept-Encoding");
     CHECK(response("gzip", true, "origin, accept-encoding").header[http::field::vary] == "origin, accept-encoding");
 
+    // Repeated lines are one list.
+    {
+        http::request<http::empty_body> req(http::verb::get, "/events", 11);
+        req.insert(http::field::accept_encoding, "identity;q=0.5");
+        req.insert(http::field::accept_encoding, "gzip");
+        sse::stream_options o;
+        o.compression.enabled = true;
+        CHECK(sse::stream_response{req, std::vector<sse::message>{}, o}.coding() == content_coding::gzip);
+    }
+
     // A source of serialized bytes in gzip shares blocks.
     http::request<http::empty_body> req(http::verb::get, "/events", 11);
     req.set(http::field::accept_encoding, "gzip");

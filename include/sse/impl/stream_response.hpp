@@ -370,8 +370,15 @@ stream_response<Source>::stream_response(
     if (auto const it = request.find("Last-Event-ID"); it != request.end())
         last_event_id_.emplace(it->value());
     detail::check_compression_options(options_.compression);
-    if (auto const it = request.find(http::field::accept_encoding); it != request.end())
-        accepted_ = detail::accepted_codings::parse(it->value());
+    // Repeated lines are one list (RFC 9110 5.3).
+    std::string accept_encoding;
+    auto const lines = request.equal_range(http::field::accept_encoding);
+    for (auto it = lines.first; it != lines.second; ++it) {
+        if (!accept_encoding.empty())
+            accept_encoding += ',';
+        accept_encoding.append(it->value().data(), it->value().size());
+    }
+    accepted_ = detail::accepted_codings::parse(accept_encoding);
 }
 
 template <class Source>
