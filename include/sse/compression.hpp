@@ -106,17 +106,20 @@ enum class compression_sharing : unsigned char {
     two.
 
     @par Memory
-    A per-stream gzip compressor holds about `2^(window_bits + 2) +
+    A per-stream gzip compressor holds `2^(window_bits + 2) +
     2^(mem_level + 9)` bytes plus 6 KiB: 38 KiB with the defaults, which
     are chosen for many streams, not one (events repeat their keys within
-    a few hundred bytes, and a 4 KiB window catches them: the ratio is
-    within 3% of zlib's largest window). A brotli compressor is larger:
-    libbrotli 1.0.9 sizes its hash tables by quality, not by window, so it
-    holds about 550 KiB from quality 4 (window 2^16) and 290 KiB at
-    quality 2, while qualities 0 and 1 compress nothing when every small
-    write is flushed. A stream that shares gzip blocks (see
-    `compression_sharing`) holds no compressor. To serve thousands of
-    compressed streams, turn `br` off.
+    a few hundred bytes: on 200-byte JSON events the default window costs
+    3% more bytes than zlib's largest when writes hold many events, 10%
+    when each event is flushed alone, for a seventh of the memory). A
+    brotli compressor is far larger: libbrotli 1.0.9 sizes its hash
+    tables by quality and its ring buffer by window, so at quality 4 or 5
+    and a 2^16 window it holds about 714 KiB (410 KiB at quality 2 or 3;
+    about 9 MB with a 2^22 window), while qualities 0 and 1 compress
+    nothing when every small write is flushed. A stream that shares gzip
+    blocks (see `compression_sharing`) holds no compressor; the shared
+    forms (about 1.8 times the event's size) are kept with the event. To
+    serve thousands of compressed streams, turn `br` off.
 */
 struct compression_options {
     /// Compress when the client accepts a coding. Default: off.
@@ -128,7 +131,9 @@ struct compression_options {
     /// Offer br. Default: on.
     bool br = true;
 
-    /// zlib's level, 1 (fastest) to 9. Default: 6.
+    /** zlib's level, 1 (fastest) to 9. Default: 6. Shared blocks are
+        made once, at the level of the stream that first sends the event.
+    */
     int gzip_level = 6;
 
     /// zlib's window, 2^N bytes, N from 9 to 15. Default: 12 (4 KiB).

@@ -9,6 +9,7 @@
 #define SSE_DETAIL_IMPL_ENCODER_HPP
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cstring>
 #include <new>
@@ -183,13 +184,15 @@ struct deflated_event final : serialized_attachment {
     }
 };
 
-// One raw deflater per thread for the shared forms: its memory is paid
-// once per thread, not per stream.
+// One raw deflater per thread and level for the shared forms: its memory
+// is paid once per thread, not per stream. A full window (a dictionary of
+// up to 8 KiB, and large events), a small hash table: deflateReset clears
+// it for every form, and events are short.
 class shared_deflater {
 public:
-    explicit shared_deflater(int level) : level_(level)
+    explicit shared_deflater(int level)
     {
-        int const r = deflateInit2(&zs_, level, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY);
+        int const r = deflateInit2(&zs_, level, Z_DEFLATED, -15, 5, Z_DEFAULT_STRATEGY);
         if (r != Z_OK)
             throw std::bad_alloc();
     }
@@ -201,8 +204,9 @@ public:
 
     static shared_deflater& for_thread(int level)
     {
-        thread_local std::unique_ptr<shared_deflater> d;
-        if (!d || d->level_ != level)
+        thread_local std::array<std::unique_ptr<shared_deflater>, 10> by_level;
+        auto& d = by_level[static_cast<std::size_t>(std::clamp(level, 1, 9))];
+        if (!d)
             d = std::make_unique<shared_deflater>(level);
         return *d;
     }
@@ -226,7 +230,6 @@ public:
 
 private:
     z_stream zs_{};
-    int level_;
 };
 
 // gzip from shared per-event forms: no compressor state per stream.
