@@ -87,6 +87,45 @@ enum class error {
         were being served. Given to `server_options::on_connection_error`. */
     connection_limit,
 
+    /** `sse::client`: the server answered with a status that is not an
+        event stream and is not retried (not 200, 204, 429, 502, 503 or
+        504, nor a redirect). The status and the start of the body are in
+        `client::failure()`. */
+    refused,
+
+    /** `sse::client`: a 200 answer whose `Content-Type` is not
+        `text/event-stream`. */
+    bad_content_type,
+
+    /** `sse::client`: the server answered 204 No Content, which tells an
+        event-stream client to stop for good. */
+    no_content,
+
+    /** `sse::client`: the reconnection limits (`max_attempts`,
+        `max_retry_time`) were reached, or the failure hook said stop. The
+        last failure is in `client::failure()`. */
+    too_many_retries,
+
+    /** `sse::client`: no byte came from the server (not even a comment)
+        for `client_options::idle_timeout`. */
+    idle_timeout,
+
+    /** `sse::client`: more redirects than `client_options::max_redirects`. */
+    too_many_redirects,
+
+    /** `sse::client`: a URL that is not `http://` or `https://` with a
+        host (a redirect to one, too). */
+    bad_url,
+
+    /** `sse::client`: the response ended cleanly. In one-shot mode this
+        ends the client (the stream is not requested again); otherwise it
+        is the failure the client reconnects after. */
+    end_of_stream,
+
+    /** `sse::client`: the TLS handshake failed (certificate refused,
+        protocol mismatch); the cause is in `client::failure()`. */
+    tls_failed,
+
     /// Deprecated: the old name of `slow_subscriber`, kept for one release.
     slow_consumer [[deprecated("sse::error::slow_consumer is renamed sse::error::slow_subscriber")]] = slow_subscriber,
 };

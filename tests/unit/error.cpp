@@ -23,7 +23,7 @@ TEST_CASE("error: category and messages", "[error]")
     CHECK(ec.failed());
 
     std::set<std::string> seen;
-    for (int v = static_cast<int>(sse::error::invalid_id); v <= static_cast<int>(sse::error::connection_limit); ++v) {
+    for (int v = static_cast<int>(sse::error::invalid_id); v <= static_cast<int>(sse::error::tls_failed); ++v) {
         auto const m = sse::make_error_code(static_cast<sse::error>(v)).message();
         CHECK(!m.empty());
         CHECK(m != "sse error");

@@ -43,6 +43,15 @@ public:
         case error::reset_budget_exceeded: return "the HTTP/2 peer caused too many stream errors and resets";
         case error::bad_percent_encoding: return "bad percent-encoding: '%' not followed by two hex digits";
         case error::connection_limit: return "connection refused: the server's connection limit is reached";
+        case error::refused: return "the server refused the event stream (status)";
+        case error::bad_content_type: return "the response is not text/event-stream";
+        case error::no_content: return "the server said stop (204 No Content)";
+        case error::too_many_retries: return "gave up reconnecting: retry limits reached";
+        case error::idle_timeout: return "no byte from the server within the idle timeout";
+        case error::too_many_redirects: return "too many redirects";
+        case error::bad_url: return "not an http or https URL with a host";
+        case error::end_of_stream: return "the server ended the event stream";
+        case error::tls_failed: return "the TLS handshake failed";
         }
         return "sse error";
     }
