@@ -62,6 +62,7 @@ int main()
         case sse::parse_result::retry:
             std::cout << "reconnection time " << p.retry()->count() << " ms\n";
             break;
+        case sse::parse_result::comment: break; // only with parser_options::report_comments
         case sse::parse_result::need_more: break;
         }
     }

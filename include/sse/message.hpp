@@ -49,12 +49,14 @@ struct message_access;
 
     @par Wire format
     Fields are written in the order comment, retry, id, event, data; every
-    line ends with LF, and a message other than a comment-only one ends with
-    an empty line, which dispatches it:
+    line ends with LF, and every message that is not empty ends with an empty
+    line, which ends its block on the client (and fires its event, if any):
 
-    @li `comment("a\nb")` writes `: a` and `: b` (an empty piece is `:`);
-        comments are ignored by clients, so a comment-only message (the
-        keep-alive) has no empty line after it.
+    @li `comment("a\nb")` writes `: a` and `: b` (an empty piece is `:`).
+        Clients ignore comments; a comment-only message (a heartbeat such as
+        `: ping`, then the empty line) fires no event, and its empty line
+        lets clients that split on blank lines, and proxies that flush at
+        event boundaries, pass it on at once.
     @li `retry(1500ms)` writes `retry: 1500`.
     @li `id("7")` writes `id: 7`; `id("")` writes `id: `, which resets the
         client's last event id.
@@ -71,7 +73,15 @@ struct message_access;
     type with CR or LF, and a negative retry are refused: the throwing
     overloads throw `sse::system_error` naming the field, the offending byte
     and its offset; the `error_code` overloads set it and leave the message
-    unchanged.
+    unchanged. Those overloads chain on a temporary too, and each call sets
+    its `error_code` (a success clears it), so give each call of a chain its
+    own:
+    @code
+    sse::error_code ec_id, ec_data;
+    auto msg = sse::message{}.id(untrusted_id, ec_id).data(text, ec_data);
+    if (ec_id || ec_data)
+        return; // refused: msg holds only the fields that were accepted
+    @endcode
 
     @tparam Allocator The allocator of the message's strings.
 
@@ -134,6 +144,9 @@ public:
     /// Sets the data, or sets `ec` and leaves the message unchanged.
     basic_message& data(std::string_view value, error_code& ec) &;
 
+    /// @copydoc data(std::string_view, error_code&) &
+    basic_message&& data(std::string_view value, error_code& ec) && { return std::move(data(value, ec)); }
+
     /** Sets the data to the compact JSON text of a value.
 
         `value` can be a `nlohmann::json` (or another `nlohmann::basic_json`)
@@ -161,6 +174,13 @@ public:
     template <class T>
     basic_message& json(T const& value, error_code& ec) &;
 
+    /// @copydoc json(T const&, error_code&) &
+    template <class T>
+    basic_message&& json(T const& value, error_code& ec) &&
+    {
+        return std::move(json(value, ec));
+    }
+
     // ----------------------------------------------------------------- event
 
     /** Sets the event type; a client dispatches the event under this name.
@@ -175,6 +195,9 @@ public:
 
     /// Sets the event type, or sets `ec` and leaves the message unchanged.
     basic_message& event(std::string_view value, error_code& ec) &;
+
+    /// @copydoc event(std::string_view, error_code&) &
+    basic_message&& event(std::string_view value, error_code& ec) && { return std::move(event(value, ec)); }
 
     // -------------------------------------------------------------------- id
 
@@ -192,6 +215,9 @@ public:
 
     /// Sets the event id, or sets `ec` and leaves the message unchanged.
     basic_message& id(std::string_view value, error_code& ec) &;
+
+    /// @copydoc id(std::string_view, error_code&) &
+    basic_message&& id(std::string_view value, error_code& ec) && { return std::move(id(value, ec)); }
 
     /// Sets the event id to the decimal form of an integer.
     template <std::integral Integer>
@@ -223,12 +249,19 @@ public:
     /// Sets the reconnection time, or sets `ec` and leaves the message unchanged.
     basic_message& retry(std::chrono::milliseconds value, error_code& ec) &;
 
+    /// @copydoc retry(std::chrono::milliseconds, error_code&) &
+    basic_message&& retry(std::chrono::milliseconds value, error_code& ec) &&
+    {
+        return std::move(retry(value, ec));
+    }
+
     // --------------------------------------------------------------- comment
 
     /** Sets the comment, replacing any earlier one.
 
         Clients ignore comments; they keep idle connections open through
-        proxies. Line breaks split the comment into several `:` lines.
+        proxies. Line breaks split the comment into several `:` lines. A
+        message with only a comment still ends with the empty line.
 
         @throws system_error with `error::invalid_utf8`.
     */
@@ -239,6 +272,12 @@ public:
 
     /// Sets the comment, or sets `ec` and leaves the message unchanged.
     basic_message& comment(std::string_view value, error_code& ec) &;
+
+    /// @copydoc comment(std::string_view, error_code&) &
+    basic_message&& comment(std::string_view value, error_code& ec) &&
+    {
+        return std::move(comment(value, ec));
+    }
 
     // --------------------------------------------------------------- getters
 

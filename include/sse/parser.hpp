@@ -21,12 +21,12 @@
 
 namespace sse {
 
-/// Limits that keep a hostile stream from exhausting memory.
+/// Limits that keep a hostile stream from exhausting memory, and what is reported.
 struct parser_options {
     /** The longest line accepted, in bytes, without its line break.
 
         Longer lines fail with `error::line_too_long`, whether or not they
-        arrive in one piece.
+        arrive in one piece. Comment lines count too.
     */
     std::size_t max_line_size = 1024 * 1024;
 
@@ -36,6 +36,23 @@ struct parser_options {
         A buffer growing past it fails with `error::event_too_large`.
     */
     std::size_t max_event_size = 16 * 1024 * 1024;
+
+    /** Whether `parse` reports comment lines as `parse_result::comment`.
+
+        Off by default: comments are skipped, as the standard says, and a loop
+        that handles only events and retries sees nothing new. Turn it on to
+        watch a stream's keep-alives or to read comments back.
+    */
+    bool report_comments = false;
+
+    /** Whether `finish` dispatches the block that no empty line ended.
+
+        Off by default: the standard discards it. Some servers (LLM APIs among
+        them) end the stream right after the last `data:` line, without the
+        empty line; turn it on to receive that last event. See
+        `basic_parser::finish`.
+    */
+    bool dispatch_unterminated = false;
 };
 
 /// What one call to `basic_parser::parse` produced.
@@ -49,11 +66,30 @@ enum class parse_result {
     /// A valid `retry` field set a new reconnection time: read it with
     /// `basic_parser::retry()`.
     retry,
+
+    /// A comment line was read: read its text with `basic_parser::comment()`.
+    /// Returned only when `parser_options::report_comments` is set.
+    comment,
+};
+
+/// Where a stream ended, as `basic_parser::finish` reports it.
+enum class end_state {
+    /// At a line boundary outside any block: after an empty line, after
+    /// comments only, or before any line. Nothing was lost.
+    clean,
+
+    /// At a line boundary inside a block: a field line (`data`, `event`,
+    /// `id`, `retry` or any other name) came after the last empty line.
+    mid_event,
+
+    /// Inside a line: bytes came after the last line break (a leading BOM
+    /// alone is not a line). The block around it, if any, is unterminated too.
+    mid_line,
 };
 
 /** A dispatched event, as a view into the parser's buffers.
 
-    It stays valid until the next call to `parse` or `reset`.
+    It stays valid until the next call to `parse`, `finish` or `reset`.
 */
 struct event_view {
     /// The event type: `message` when the stream gave none.
@@ -103,6 +139,12 @@ struct event {
     becomes the last event id; an unterminated block at the end of the stream
     is never dispatched.
 
+    Beyond the standard, and only when asked: comments are reported
+    (`parser_options::report_comments`), and the unterminated block at the
+    end is dispatched (`parser_options::dispatch_unterminated`). `finish`
+    says where a stream ended, and `reset(id, retry)` starts a stream from
+    the last event id and reconnection time a reconnecting client keeps.
+
     @par Example
     @code
     sse::parser p;
@@ -111,6 +153,8 @@ struct event {
         if (p.parse(in) == sse::parse_result::event)
             std::cout << p.event().type << ": " << p.event().data << '\n';
     }
+    if (p.finish() != sse::end_state::clean)
+        std::cout << "the stream was cut short\n";
     @endcode
 
     @par Thread Safety
@@ -124,13 +168,13 @@ public:
     /// The allocator type.
     using allocator_type = Allocator;
 
-    /// Constructs a parser with default limits.
+    /// Constructs a parser with default options.
     basic_parser() = default;
 
-    /// Constructs a parser with the given limits and allocator.
+    /// Constructs a parser with the given options and allocator.
     explicit basic_parser(parser_options const& options, Allocator const& alloc = Allocator());
 
-    /** Parses bytes until an event or a retry is produced, or the input is used up.
+    /** Parses bytes until an event, a retry or a comment is produced, or the input is used up.
 
         `input` is advanced past what was consumed. Call again with the rest
         until it is empty: every byte is consumed exactly once.
@@ -146,8 +190,61 @@ public:
     /// @throws system_error on failure.
     parse_result parse(std::string_view& input);
 
-    /// The event just dispatched. Valid after `parse` returned `parse_result::event`.
+    /** Tells the parser that the stream ended, and says where it ended.
+
+        Call it when the connection closes or the body ends. What is still
+        pending is then settled:
+
+        @li By default, as the standard says, a line without its line break
+            and a block without its empty line are discarded: no event fires,
+            and an `id` in that block does not become the last event id.
+        @li With `parser_options::dispatch_unterminated`, they read as if the
+            stream had ended with a line break and an empty line: the last
+            line is processed (a `retry` in it applies; a comment in it is not
+            reported), then the block is dispatched. Its id becomes the last
+            event id and, when it holds data, an event fires: `has_event()` is
+            then true and `event()` returns it until the next call.
+
+        The result is what was pending before it was settled, in both modes:
+        a client tells a stream that ended between events from one cut short.
+        A CR as the last byte already ended its line, so a stream ending in
+        `data: x\r` ends `mid_event`, not `mid_line`; a stream of only a BOM,
+        or only whole comment lines, ends `clean`.
+
+        Afterwards the parser reads a new stream (a leading BOM is dropped
+        again) and keeps `last_event_id()` and `retry()`, as
+        `reset(last_event_id(), retry())` would leave it.
+
+        @param ec Set when the parser had failed (to the error `parse`
+        reported), or to `error::event_too_large` when the last line, read in
+        the lenient mode, grows the data past the limit; the result is then
+        unspecified.
+    */
+    end_state finish(error_code& ec);
+
+    /// @copydoc finish(error_code&)
+    /// @throws system_error on failure.
+    end_state finish();
+
+    /// The event just dispatched. Valid while `has_event()` is true.
     event_view event() const noexcept;
+
+    /** Whether `event()` holds an event: after `parse` returned
+        `parse_result::event`, or after `finish` dispatched the unterminated
+        block, until the next call to `parse`, `finish` or `reset`.
+    */
+    bool has_event() const noexcept { return dispatched_; }
+
+    /** The comment just read: the text after the colon, minus one leading
+        space if there is one (as for a field value); ill-formed UTF-8 reads
+        as U+FFFD.
+
+        `: ping` reads as `ping` and `:` as the empty string, so the lines of
+        `message::comment()` read back as they were built. Valid after `parse`
+        returned `parse_result::comment`, until the next call to `parse`,
+        `finish` or `reset`.
+    */
+    std::string_view comment() const noexcept;
 
     /// The reconnection time the stream last set, if it set one.
     std::optional<std::chrono::milliseconds> retry() const noexcept { return retry_; }
@@ -159,15 +256,38 @@ public:
     */
     std::string_view last_event_id() const noexcept { return last_event_id_; }
 
-    /// The limits.
+    /// The options.
     parser_options const& options() const noexcept { return options_; }
 
     /// Forgets everything: the parser reads a new stream.
     void reset() noexcept;
 
+    /** Reads a new stream, starting from a last event id and a reconnection time.
+
+        What a reconnecting client keeps from the stream before: the events
+        of the new stream carry `id` until one sets another, and `retry()`
+        returns `reconnection_time` until the stream sets another. Everything
+        else is forgotten, as by `reset()`.
+
+        @par Example
+        @code
+        p.finish();                               // the connection closed
+        p.reset(p.last_event_id(), p.retry());    // the next one
+        @endcode
+
+        @param id The last event id, as `last_event_id()` reported it: UTF-8
+        without CR, LF or NUL. It may be a view of `last_event_id()`.
+        @param reconnection_time The reconnection time, if one is known.
+    */
+    void reset(
+        std::string_view id,
+        std::optional<std::chrono::milliseconds> reconnection_time = std::nullopt
+    );
+
 private:
     using string_type = std::basic_string<char, std::char_traits<char>, Allocator>;
 
+    void release() noexcept;
     parse_result process(std::string_view line, error_code& ec);
     parse_result fail(error e, error_code& ec);
 
@@ -177,14 +297,21 @@ private:
     string_type type_;
     string_type id_buffer_;
     string_type last_event_id_;
+    string_type comment_;
     std::optional<std::chrono::milliseconds> retry_;
     error failed_{};
     bool started_ = false;    // the first line (which may carry a BOM) was read
     bool skip_lf_ = false;    // the last byte seen was a CR
+    bool in_block_ = false;   // a field line came after the last empty line
     bool dispatched_ = false; // data_ and type_ hold the event just returned
+    bool commented_ = false;  // comment_ holds the comment just returned
 };
 
 /** Parses a whole stream and returns the events it dispatches.
+
+    The stream ends with `basic_parser::finish`, so with
+    `parser_options::dispatch_unterminated` an unterminated last event is
+    returned too.
 
     @throws system_error when a limit is exceeded.
 */

@@ -25,6 +25,7 @@
 
 #include <iostream>
 #include <string>
+#include <vector>
 
 TEST_CASE("doc: README quick look", "[doc]")
 {
@@ -90,6 +91,7 @@ TEST_CASE("doc: README parser", "[doc]")
             switch (p.parse(chunk)) {
             case sse::parse_result::event: output += p.event().data; break; // "hello"
             case sse::parse_result::retry: output += " retry"; break; // p.retry() == 3000ms
+            case sse::parse_result::comment: break; // only with .report_comments
             case sse::parse_result::need_more: break;
             }
         }
@@ -97,6 +99,29 @@ TEST_CASE("doc: README parser", "[doc]")
     //]
     CHECK(output == "hello retry");
     CHECK(p.retry() == std::chrono::milliseconds(3000));
+}
+
+TEST_CASE("doc: README parser, comments and the end of the stream", "[doc]")
+{
+    std::vector<std::string> seen;
+    //[readme_parser_end
+    sse::parser p(sse::parser_options{.report_comments = true, .dispatch_unterminated = true});
+    std::string_view body = ": ping\n\nid: 7\ndata: {\"text\":\"Hi\"}\n\ndata: [DONE]";
+    while (!body.empty()) {
+        auto const r = p.parse(body);
+        if (r == sse::parse_result::comment)
+            seen.emplace_back(p.comment()); // "ping"
+        else if (r == sse::parse_result::event)
+            seen.emplace_back(p.event().data); // {"text":"Hi"}
+    }
+    sse::end_state const end = p.finish(); // mid_line: no line break after [DONE]
+    if (p.has_event())                     // dispatch_unterminated: not discarded
+        seen.emplace_back(p.event().data); // "[DONE]", id 7
+    p.reset(p.last_event_id(), p.retry()); // a reconnection goes on from id 7
+    //]
+    CHECK(end == sse::end_state::mid_line);
+    CHECK(seen == std::vector<std::string>{"ping", "{\"text\":\"Hi\"}", "[DONE]"});
+    CHECK(p.last_event_id() == "7");
 }
 
 TEST_CASE("doc: README errors", "[doc]")
@@ -117,9 +142,15 @@ TEST_CASE("doc: README errors", "[doc]")
     //[readme_errors_ec
     sse::error_code ec;
     msg.event(untrusted, ec); // ec == sse::error::invalid_event, msg unchanged
+
+    sse::error_code ec_id, ec_data; // one per call: a success clears its ec
+    auto reply = sse::message{}.id(untrusted, ec_id).data("ok", ec_data); // ec_id set; reply has data only
     //]
     CHECK(ec == sse::error::invalid_event);
     CHECK(msg.event() == "before");
+    CHECK(ec_id == sse::error::invalid_id);
+    CHECK(!ec_data);
+    CHECK(sse::to_string(reply) == "data: ok\n\n");
 }
 
 //[readme_hello

@@ -12,6 +12,8 @@
 //   byte 0  bits 0-1: limits (0 defaults, 1 small max_line_size,
 //                     2 small max_event_size, 3 both)
 //           bits 2-4: how the stream is cut into chunks (see make_cuts)
+//           bit 5:    report_comments
+//           bit 6:    dispatch_unterminated
 //   byte 1  max_line_size when it is small
 //   byte 2  max_event_size when it is small
 //   byte 3  seed of the chunk sizes
@@ -19,9 +21,10 @@
 // Shorter inputs are a whole stream read with default limits, byte by byte.
 //
 // The stream is read in one chunk and in the chosen chunking, and both must
-// report exactly the same thing. Without an error, that must also be what a
-// straightforward implementation of the WHATWG algorithm (below, decoding the
-// whole stream first) reports.
+// report exactly the same thing, comments and the end of the stream (finish)
+// included. Without an error, that must also be what a straightforward
+// implementation of the WHATWG algorithm (below, decoding the whole stream
+// first) reports.
 
 #include <sse/parser.hpp>
 
@@ -58,15 +61,23 @@ struct item {
     bool is_retry = false;
     sse::event ev;
     std::chrono::milliseconds retry{};
+    bool is_comment = false;
+    std::string comment;
+
+    static item make_event(sse::event ev) { return {false, std::move(ev), {}, false, {}}; }
+    static item make_retry(std::chrono::milliseconds ms) { return {true, {}, ms, false, {}}; }
+    static item make_comment(std::string_view text) { return {false, {}, {}, true, std::string(text)}; }
 
     friend bool operator==(item const&, item const&) = default;
 };
 
-// Everything a parser reported over a whole stream.
+// Everything a parser reported over a whole stream, ended with finish (an
+// event that the lenient mode dispatches there is the last item).
 struct outcome {
     std::vector<item> items;
     std::string last_event_id;
     std::optional<std::chrono::milliseconds> retry;
+    sse::end_state end = sse::end_state::clean;
     sse::error_code ec;
 
     friend bool operator==(outcome const&, outcome const&) = default;
@@ -77,6 +88,7 @@ struct reference {
     std::vector<item> items;
     std::string last_event_id;
     std::optional<std::chrono::milliseconds> retry;
+    sse::end_state end = sse::end_state::clean;
     std::size_t longest_line = 0;     // bytes on the wire, leading BOM excluded
     std::size_t longest_any = 0;      // the same, BOM and unterminated tail included
     std::size_t largest_data_buf = 0; // the data buffer of one event, LFs included
@@ -169,7 +181,7 @@ std::vector<std::size_t> raw_line_lengths(std::string_view s) {
     return lengths;
 }
 
-reference interpret(std::string_view raw) {
+reference interpret(std::string_view raw, sse::parser_options const& opt) {
     reference ref;
 
     auto const lengths = raw_line_lengths(raw);
@@ -185,29 +197,34 @@ reference interpret(std::string_view raw) {
     std::string data;
     std::string type;
     std::string id_buffer;
+    bool in_block = false; // a field line since the last empty line
 
-    std::size_t pos = 0;
-    for (;;) {
-        std::size_t const brk = text.find_first_of("\r\n", pos);
-        if (brk == std::string::npos)
-            break; // an unterminated line is never processed
-        std::string_view const line(text.data() + pos, brk - pos);
-        pos = brk + ((text[brk] == '\r' && brk + 1 < text.size() && text[brk + 1] == '\n') ? 2 : 1);
-
+    // Processes one line. The last line, read at the end in the lenient
+    // mode, reports no comment and no retry (`last`).
+    auto const process = [&](std::string_view line, bool last) {
         if (line.empty()) {
+            in_block = false;
             ref.last_event_id = id_buffer;
             if (data.empty()) {
                 type.clear();
-                continue;
+                return;
             }
             data.pop_back();
-            ref.items.push_back({false, sse::event(type.empty() ? "message" : type, data, id_buffer), {}});
+            ref.items.push_back(item::make_event(sse::event(type.empty() ? "message" : type, data, id_buffer)));
             data.clear();
             type.clear();
-            continue;
+            return;
         }
-        if (line.front() == ':')
-            continue;
+        if (line.front() == ':') {
+            if (opt.report_comments && !last) {
+                std::string_view c = line.substr(1);
+                if (c.starts_with(' '))
+                    c.remove_prefix(1);
+                ref.items.push_back(item::make_comment(c));
+            }
+            return;
+        }
+        in_block = true;
         std::string_view name = line;
         std::string_view value;
         if (auto const colon = line.find(':'); colon != std::string_view::npos) {
@@ -240,9 +257,33 @@ reference interpret(std::string_view raw) {
                                                                          : ms * 10 + d;
                 }
                 ref.retry = std::chrono::milliseconds(ms);
-                ref.items.push_back({true, {}, *ref.retry});
+                if (!last)
+                    ref.items.push_back(item::make_retry(*ref.retry));
             }
         }
+    };
+
+    std::size_t pos = 0;
+    for (;;) {
+        std::size_t const brk = text.find_first_of("\r\n", pos);
+        if (brk == std::string::npos)
+            break;
+        std::string_view const line(text.data() + pos, brk - pos);
+        pos = brk + ((text[brk] == '\r' && brk + 1 < text.size() && text[brk + 1] == '\n') ? 2 : 1);
+        process(line, false);
+    }
+
+    // The end of the stream: an unterminated line and block are discarded,
+    // or, in the lenient mode, read as if a line break and an empty line
+    // had followed.
+    std::string_view const tail(text.data() + pos, text.size() - pos);
+    ref.end = !tail.empty() ? sse::end_state::mid_line
+            : in_block      ? sse::end_state::mid_event
+                            : sse::end_state::clean;
+    if (opt.dispatch_unterminated && ref.end != sse::end_state::clean) {
+        if (!tail.empty())
+            process(tail, true);
+        process({}, true);
     }
     return ref;
 }
@@ -265,12 +306,20 @@ void check_event(sse::event_view const& ev, sse::parser_options const& opt) {
 }
 
 void record(sse::parser& p, sse::parse_result r, outcome& out) {
+    require(p.has_event() == (r == sse::parse_result::event), "has_event() disagrees with the result");
     if (r == sse::parse_result::event) {
         check_event(p.event(), p.options());
-        out.items.push_back({false, sse::event(p.event()), {}});
+        out.items.push_back(item::make_event(sse::event(p.event())));
     } else if (r == sse::parse_result::retry) {
         require(p.retry().has_value(), "retry result without a retry value");
-        out.items.push_back({true, {}, *p.retry()});
+        out.items.push_back(item::make_retry(*p.retry()));
+    } else if (r == sse::parse_result::comment) {
+        require(p.options().report_comments, "a comment reported without report_comments");
+        std::string_view const c = p.comment();
+        require(sse::detail::find_invalid_utf8(c) == sse::detail::npos, "comment is not UTF-8");
+        require(!has_byte(c, '\r') && !has_byte(c, '\n'), "comment holds a line break");
+        require(c.size() < p.options().max_line_size * 3 + 1, "comment longer than a line can be");
+        out.items.push_back(item::make_comment(c));
     }
 }
 
@@ -291,7 +340,31 @@ bool feed(sse::parser& p, std::string_view chunk, outcome& out) {
     return true;
 }
 
-void finish(sse::parser const& p, outcome& out) {
+// Ends the stream: what finish says, and the event it may dispatch.
+void finish(sse::parser& p, outcome& out) {
+    if (out.ec) {
+        sse::error_code ec;
+        p.finish(ec);
+        require(ec == out.ec, "finish forgot the failure");
+        require(!p.has_event(), "a failed parser dispatched at the end");
+    } else {
+        out.end = p.finish(out.ec);
+        if (p.has_event()) {
+            require(!out.ec, "finish failed and dispatched");
+            require(p.options().dispatch_unterminated, "finish dispatched without dispatch_unterminated");
+            require(out.end != sse::end_state::clean, "finish dispatched at a clean end");
+            check_event(p.event(), p.options());
+            out.items.push_back(item::make_event(sse::event(p.event())));
+        }
+        if (!out.ec) {
+            // A second end finds nothing pending.
+            sse::error_code ec;
+            require(p.finish(ec) == sse::end_state::clean && !ec && !p.has_event(), "a second finish was not clean");
+        } else {
+            require(out.ec == sse::error::event_too_large, "finish failed with an unexpected error");
+            require(p.options().dispatch_unterminated, "finish failed without dispatch_unterminated");
+        }
+    }
     out.last_event_id = std::string(p.last_event_id());
     out.retry = p.retry();
     require(
@@ -381,6 +454,8 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* bytes, std::size_t siz
         if (h(0) & 2)
             opt.max_event_size = h(2);
         chunk_mode = (h(0) >> 2) & 7;
+        opt.report_comments = (h(0) & 32) != 0;
+        opt.dispatch_unterminated = (h(0) & 64) != 0;
         seed = h(3) | (static_cast<std::uint32_t>(h(0)) << 8);
         input.remove_prefix(4);
     }
@@ -438,21 +513,50 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* bytes, std::size_t siz
         require(again == whole, "a reset parser reads differently from a new one");
     }
 
-    // parse_events reports the same events.
+    // reset(id, retry) starts where a stream that set them, then ended, left
+    // off: finish begins a new stream (a BOM at its start dropped again).
+    std::string const id_line = "id: " + whole.last_event_id;
+    std::string const retry_line = whole.retry ? "retry: " + std::to_string(whole.retry->count()) : "";
+    if (!whole.ec && id_line.size() <= opt.max_line_size && retry_line.size() <= opt.max_line_size) {
+        outcome seeded;
+        sse::parser p3(opt);
+        p3.reset(whole.last_event_id, whole.retry);
+        require(
+            p3.last_event_id() == whole.last_event_id && p3.retry() == whole.retry,
+            "reset(id, retry) did not take them"
+        );
+        if (!input.empty())
+            feed(p3, input, seeded);
+        finish(p3, seeded);
+
+        outcome prefixed;
+        sse::parser p4(opt);
+        std::string const prefix = id_line + "\n" + (whole.retry ? retry_line + "\n" : "") + "\n";
+        outcome ignored;
+        require(feed(p4, prefix, ignored), "the prefix failed");
+        require(p4.finish() == sse::end_state::clean, "the prefix did not end cleanly");
+        if (!input.empty())
+            feed(p4, input, prefixed);
+        finish(p4, prefixed);
+        require(seeded == prefixed, "reset(id, retry) differs from a stream that set them");
+    }
+
+    // parse_events reports the same events, the lenient last one included.
     {
         sse::error_code ec;
         auto const events = sse::parse_events(input, ec, opt);
         std::vector<sse::event> expected;
         for (auto const& it : whole.items)
-            if (!it.is_retry)
+            if (!it.is_retry && !it.is_comment)
                 expected.push_back(it.ev);
         require(events == expected && ec == whole.ec, "parse_events disagrees with the parser");
     }
 
     // Against the plain reading of the standard.
-    reference const ref = interpret(input);
+    reference const ref = interpret(input, opt);
     if (!whole.ec) {
         require(whole.items == ref.items, "events differ from the standard's algorithm");
+        require(whole.end == ref.end, "the end state differs from the standard's algorithm");
         require(
             whole.last_event_id == ref.last_event_id,
             "last event id differs from the standard's algorithm"

@@ -6,7 +6,8 @@
 //
 
 // libFuzzer target: sse::message built from arbitrary field values, then
-// serialized and read back with sse::parser.
+// serialized and read back with sse::parser, comments and the end of the
+// stream included.
 //
 // Input layout: an 11-byte header (missing bytes read as zero), then the
 // field values, split at the separator byte: id, event, data, comment (the
@@ -69,6 +70,19 @@ struct item {
     friend bool operator==(item const&, item const&) = default;
 };
 
+// One thing a parser that reports comments reads.
+struct note {
+    char kind = 'e'; // 'e' event, 'r' retry, 'c' comment
+    sse::event ev;
+    std::chrono::milliseconds retry{};
+    std::string comment;
+
+    static note of(item const& i) { return i.is_retry ? note{'r', {}, i.retry, {}} : note{'e', i.ev, {}, {}}; }
+    static note of_comment(std::string_view c) { return {'c', {}, {}, std::string(c)}; }
+
+    friend bool operator==(note const&, note const&) = default;
+};
+
 bool is_utf8(std::string_view s) {
     return sse::detail::find_invalid_utf8(s) == sse::detail::npos;
 }
@@ -90,6 +104,18 @@ std::string normalize_breaks(std::string_view s) {
         }
     }
     return out;
+}
+
+// The lines of a comment: split at CRLF, CR and LF, empty pieces included.
+std::vector<std::string> lines_of(std::string_view s) {
+    std::vector<std::string> lines(1);
+    for (char const c : normalize_breaks(s)) {
+        if (c == '\n')
+            lines.emplace_back();
+        else
+            lines.back().push_back(c);
+    }
+    return lines;
 }
 
 // The error codes a refused value may report: `field` when it holds a
@@ -410,10 +436,13 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* bytes, std::size_t siz
     require(wire.empty() == !any_field, "an empty message wrote something, or a message wrote nothing");
     if (!wire.empty())
         require(wire.back() == '\n', "the wire form does not end with LF");
-    if (want_data || want_event || want_id || want_retry)
-        require(wire.size() >= 2 && wire.ends_with("\n\n"), "the message does not end with an empty line");
-    else if (want_comment)
-        require(!wire.ends_with("\n\n"), "a comment-only message dispatches");
+    // Every message that is not empty, a comment-only one too, ends with
+    // the empty line, and that is its only empty line.
+    if (any_field)
+        require(
+            wire.size() >= 2 && wire.find("\n\n") == wire.size() - 2,
+            "the message does not end with exactly one empty line"
+        );
 
     // What a client reads.
     std::string stream;
@@ -459,6 +488,67 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* bytes, std::size_t siz
         if (!it.is_retry)
             want_events.push_back(it.ev);
     require(sse::parse_events(stream) == want_events, "parse_events does not read the message back");
+
+    // With comments reported: the comment's lines come first, in order;
+    // a serialized stream ends between messages, so finish finds it clean
+    // and the lenient mode has nothing more to dispatch.
+    std::vector<note> want_notes;
+    std::size_t const before_msg = prev ? 1 : 0; // the items before this message's
+    for (std::size_t i = 0; i < before_msg; ++i)
+        want_notes.push_back(note::of(want[i]));
+    if (want_comment)
+        for (auto const& line : lines_of(*want_comment))
+            want_notes.push_back(note::of_comment(line));
+    for (std::size_t i = before_msg; i < want.size(); ++i)
+        want_notes.push_back(note::of(want[i]));
+    for (bool const lenient : {false, true}) {
+        sse::parser q(sse::parser_options{.report_comments = true, .dispatch_unterminated = lenient});
+        std::vector<note> notes;
+        std::string_view rest = stream;
+        // Byte by byte when the stream is short, else in one piece.
+        std::size_t const step = stream.size() <= 64 ? 1 : stream.size();
+        while (!rest.empty()) {
+            std::string_view chunk = rest.substr(0, step);
+            rest.remove_prefix(chunk.size());
+            while (!chunk.empty()) {
+                sse::error_code ec;
+                auto const r = q.parse(chunk, ec);
+                require(!ec, "the parser failed on a serialized message");
+                if (r == sse::parse_result::event)
+                    notes.push_back(note::of(item{false, sse::event(q.event()), {}}));
+                else if (r == sse::parse_result::retry)
+                    notes.push_back(note::of(item{true, {}, *q.retry()}));
+                else if (r == sse::parse_result::comment)
+                    notes.push_back(note::of_comment(q.comment()));
+            }
+        }
+        require(notes == want_notes, "the comments do not read back as built");
+        sse::error_code ec;
+        require(q.finish(ec) == sse::end_state::clean && !ec, "a serialized stream does not end cleanly");
+        require(!q.has_event(), "finish dispatched an event after a serialized stream");
+        require(q.last_event_id() == last_id, "finish changed the last event id");
+    }
+
+    // The error_code overloads chain on a temporary; each call reports
+    // through its own error_code.
+    {
+        sse::error_code ec_comment, ec_id, ec_event, ec_data;
+        sse::message const chained = sse::message{}
+                                         .comment(comment_value, ec_comment)
+                                         .id(id_value, ec_id)
+                                         .event(event_value, ec_event)
+                                         .data(data_value, ec_data);
+        require(!ec_comment == is_utf8(comment_value), "comment(value, ec) on a temporary");
+        bool const id_ok = is_utf8(id_value) && !has_any(id_value, std::string_view("\r\n\0", 3));
+        bool const event_ok = is_utf8(event_value) && !has_any(event_value, "\r\n");
+        require(!ec_id == id_ok, "id(value, ec) on a temporary");
+        require(!ec_event == event_ok, "event(value, ec) on a temporary");
+        require(!ec_data == is_utf8(data_value), "data(value, ec) on a temporary");
+        require(chained.comment().has_value() == !ec_comment, "a refused comment was set on a temporary");
+        require(chained.id().has_value() == !ec_id, "a refused id was set on a temporary");
+        require(chained.event().has_value() == !ec_event, "a refused event was set on a temporary");
+        require(chained.data().has_value() == !ec_data, "refused data was set on a temporary");
+    }
 
     // Copies compare equal; clear() empties.
     sse::message copy = msg;

@@ -149,18 +149,36 @@ TEST_CASE("message: fields and their order", "[message]")
 
 TEST_CASE("message: comments and empty messages", "[message]")
 {
-    SECTION("a comment-only message has no empty line")
+    SECTION("a comment-only message (a heartbeat) ends with the empty line")
     {
-        CHECK(wire(sse::message{}.comment("keep-alive")) == ": keep-alive\n");
+        CHECK(wire(sse::message{}.comment("ping")) == ": ping\n\n");
+        CHECK(wire(sse::message{}.comment("keep-alive")) == ": keep-alive\n\n");
     }
     SECTION("an empty comment is a lone colon")
     {
-        CHECK(wire(sse::message{}.comment("")) == ":\n");
+        CHECK(wire(sse::message{}.comment("")) == ":\n\n");
     }
     SECTION("comments split on line breaks")
     {
-        CHECK(wire(sse::message{}.comment("a\nb\r\nc\rd")) == ": a\n: b\n: c\n: d\n");
-        CHECK(wire(sse::message{}.comment("a\n\nb\n")) == ": a\n:\n: b\n:\n");
+        CHECK(wire(sse::message{}.comment("a\nb\r\nc\rd")) == ": a\n: b\n: c\n: d\n\n");
+        CHECK(wire(sse::message{}.comment("a\n\nb\n")) == ": a\n:\n: b\n:\n\n");
+    }
+    SECTION("a comment with other fields has one empty line, at the end")
+    {
+        CHECK(wire(sse::message{}.comment("c").data("d")) == ": c\ndata: d\n\n");
+        CHECK(wire(sse::message{}.comment("c").retry(1s)) == ": c\nretry: 1000\n\n");
+    }
+    SECTION("a heartbeat fires no event and reads back as its comment")
+    {
+        CHECK(sse::parse_events(wire(sse::message{}.comment("ping"))).empty());
+        sse::parser p(sse::parser_options{.report_comments = true});
+        std::string const w = wire(sse::message{}.comment("ping"));
+        std::string_view in = w;
+        REQUIRE(p.parse(in) == sse::parse_result::comment);
+        CHECK(p.comment() == "ping");
+        CHECK(p.parse(in) == sse::parse_result::need_more);
+        CHECK(in.empty());
+        CHECK(p.finish() == sse::end_state::clean);
     }
     SECTION("an empty message writes nothing")
     {
@@ -288,12 +306,84 @@ TEST_CASE("message: refused input", "[message]")
     }
 }
 
+TEST_CASE("message: the error_code overloads on a temporary", "[message]")
+{
+    SECTION("they yield an rvalue, as the throwing ones do")
+    {
+        sse::error_code ec;
+        STATIC_REQUIRE(std::is_same_v<decltype(sse::message{}.data("x", ec)), sse::message&&>);
+        STATIC_REQUIRE(std::is_same_v<decltype(sse::message{}.event("x", ec)), sse::message&&>);
+        STATIC_REQUIRE(std::is_same_v<decltype(sse::message{}.id("x", ec)), sse::message&&>);
+        STATIC_REQUIRE(std::is_same_v<decltype(sse::message{}.retry(1ms, ec)), sse::message&&>);
+        STATIC_REQUIRE(std::is_same_v<decltype(sse::message{}.comment("x", ec)), sse::message&&>);
+        // Unevaluated: json() needs <sse/json.hpp> only when it is called.
+        STATIC_REQUIRE(std::is_same_v<decltype(sse::message{}.json(1, ec)), sse::message&&>);
+        sse::message m;
+        STATIC_REQUIRE(std::is_same_v<decltype(m.data("x", ec)), sse::message&>);
+        STATIC_REQUIRE(std::is_same_v<decltype(m.comment("x", ec)), sse::message&>);
+    }
+    SECTION("a chain that is accepted")
+    {
+        sse::error_code e1, e2, e3, e4, e5;
+        auto m = sse::message{}.comment("c", e1).retry(2s, e2).id("7", e3).event("e", e4).data("d", e5);
+        CHECK(!e1);
+        CHECK(!e2);
+        CHECK(!e3);
+        CHECK(!e4);
+        CHECK(!e5);
+        CHECK(wire(m) == ": c\nretry: 2000\nid: 7\nevent: e\ndata: d\n\n");
+    }
+    SECTION("a refusal in the chain is detected and leaves its field unset")
+    {
+        sse::error_code ec_id, ec_event, ec_data;
+        sse::message const m =
+            sse::message{}.id("1\nevent: admin", ec_id).event("tick", ec_event).data("ok", ec_data);
+        CHECK(ec_id == sse::error::invalid_id);
+        CHECK(!ec_event);
+        CHECK(!ec_data);
+        CHECK(!m.id());
+        CHECK(wire(m) == "event: tick\ndata: ok\n\n");
+    }
+    SECTION("each refused field, in a chain")
+    {
+        sse::error_code ec;
+        CHECK(sse::message{}.data("\xFF", ec).empty());
+        CHECK(ec == sse::error::invalid_utf8);
+        CHECK(sse::message{}.event("a\rb", ec).empty());
+        CHECK(ec == sse::error::invalid_event);
+        CHECK(sse::message{}.retry(-1s, ec).empty());
+        CHECK(ec == sse::error::invalid_retry);
+        CHECK(sse::message{}.comment("\xC0\xAF", ec).empty());
+        CHECK(ec == sse::error::invalid_utf8);
+    }
+    SECTION("one error_code shared along a chain reports the last call only")
+    {
+        // Each call sets its error_code, as every Beast error_code overload
+        // does: a later success clears an earlier refusal.
+        sse::error_code ec;
+        auto const m = sse::message{}.id("bad\r", ec).data("fine", ec);
+        CHECK(!ec);
+        CHECK(!m.id());
+        sse::message{}.data("fine", ec).id("bad\r", ec);
+        CHECK(ec == sse::error::invalid_id);
+    }
+    SECTION("a co_yield-style move out of the chain keeps the fields")
+    {
+        sse::error_code ec;
+        sse::message m(sse::message{}.data(std::string(1000, 'x'), ec));
+        CHECK(!ec);
+        CHECK(m.data()->size() == 1000);
+    }
+}
+
 TEST_CASE("message: serialized_size is exact", "[message]")
 {
-    std::array<sse::message, 8> const messages{
+    std::array<sse::message, 10> const messages{
         sse::message{},
         sse::message{}.comment(""),
+        sse::message{}.comment("ping"),
         sse::message{}.comment("a\r\n\nb\r"),
+        sse::message{}.comment(" x\n").data(""),
         sse::message{}.data(""),
         sse::message{}.data("\r\n\r\n\n\r"),
         sse::message{}.retry(0ms),

@@ -77,6 +77,70 @@ std::string normalize_breaks(std::string_view s)
     return out;
 }
 
+// The lines a comment is written as: split at CRLF, CR and LF, empty pieces
+// included, as data is.
+std::vector<std::string> comment_lines(std::string_view s)
+{
+    std::vector<std::string> lines(1);
+    std::string const n = normalize_breaks(s);
+    for (char const c : n) {
+        if (c == '\n')
+            lines.emplace_back();
+        else
+            lines.back() += c;
+    }
+    return lines;
+}
+
+// What a client that reports comments reads, in order: "comment(...)",
+// "retry(...)" and "event(type|data|id)", then where the stream ended.
+struct full_read {
+    std::vector<std::string> items;
+    sse::end_state end = sse::end_state::clean;
+    std::string last_event_id;
+    sse::error_code ec;
+};
+
+std::string event_text(std::string_view type, std::string_view data, std::string_view id)
+{
+    return "event(" + std::string(type) + "|" + std::string(data) + "|" + std::string(id) + ")";
+}
+
+full_read read_with_comments(std::string_view stream, std::vector<std::size_t> const& cuts, bool lenient)
+{
+    sse::parser p(sse::parser_options{.report_comments = true, .dispatch_unterminated = lenient});
+    full_read out;
+    std::size_t pos = 0;
+    auto feed = [&](std::string_view chunk) {
+        while (!chunk.empty() && !out.ec) {
+            switch (p.parse(chunk, out.ec)) {
+            case sse::parse_result::event:
+                out.items.push_back(event_text(p.event().type, p.event().data, p.event().id));
+                break;
+            case sse::parse_result::retry:
+                out.items.push_back("retry(" + std::to_string(p.retry()->count()) + ")");
+                break;
+            case sse::parse_result::comment:
+                out.items.push_back("comment(" + std::string(p.comment()) + ")");
+                break;
+            case sse::parse_result::need_more: break;
+            }
+        }
+    };
+    for (std::size_t cut : cuts) {
+        feed(stream.substr(pos, cut - pos));
+        pos = cut;
+    }
+    feed(stream.substr(pos));
+    if (!out.ec) {
+        out.end = p.finish(out.ec);
+        if (p.has_event())
+            out.items.push_back("unterminated " + event_text(p.event().type, p.event().data, p.event().id));
+    }
+    out.last_event_id = std::string(p.last_event_id());
+    return out;
+}
+
 class generator {
 public:
     explicit generator(std::uint64_t seed) : rng_(seed) {}
@@ -161,10 +225,12 @@ TEST_CASE("roundtrip: random messages read back as built", "[roundtrip]")
 
     int accepted_bytes = 0;
     int refused_bytes = 0;
+    int comments = 0;
     for (int n = 0; n < 5000; ++n) {
         INFO("case " << n);
         std::string stream;
         std::vector<item> expected;
+        std::vector<std::string> expected_full; // with comments
         std::string last_id;
 
         std::size_t const count = 1 + g.below(5);
@@ -216,21 +282,35 @@ TEST_CASE("roundtrip: random messages read back as built", "[roundtrip]")
                 retry = std::chrono::milliseconds(g.below(100000));
                 m.retry(*retry);
             }
-            if (g.chance(15))
-                m.comment(g.text(true, true));
+            std::optional<std::string> comment;
+            if (g.chance(15)) {
+                comment = g.text(true, true);
+                m.comment(*comment);
+                ++comments;
+            }
 
             std::string const wire = sse::to_string(m);
             CHECK(wire.size() == m.serialized_size());
+            // Every message that is not empty ends with the empty line.
+            CHECK(wire.empty() == m.empty());
+            if (!m.empty())
+                CHECK(wire.ends_with("\n\n"));
             stream += wire;
 
             // What the WHATWG rules make of this message.
-            if (retry)
+            if (comment)
+                for (auto const& line : comment_lines(*comment))
+                    expected_full.push_back("comment(" + line + ")");
+            if (retry) {
                 expected.push_back(item::make_retry(*retry));
+                expected_full.push_back("retry(" + std::to_string(retry->count()) + ")");
+            }
             if (id)
                 last_id = *id;
             if (data) {
                 std::string const t = type && !type->empty() ? *type : "message";
                 expected.push_back(item::make_event(t, normalize_breaks(*data), last_id));
+                expected_full.push_back(event_text(t, normalize_breaks(*data), last_id));
             }
         }
 
@@ -240,10 +320,73 @@ TEST_CASE("roundtrip: random messages read back as built", "[roundtrip]")
         REQUIRE(!got.ec);
         REQUIRE(got.items == expected);
         REQUIRE(got.last_event_id == last_id);
+
+        // With comments reported, and at the end: a serialized stream always
+        // ends between messages, so the lenient mode dispatches nothing more.
+        for (bool const lenient : {false, true}) {
+            auto const full = read_with_comments(stream, cuts, lenient);
+            REQUIRE(!full.ec);
+            REQUIRE(full.items == expected_full);
+            REQUIRE(full.end == sse::end_state::clean);
+            REQUIRE(full.last_event_id == last_id);
+        }
     }
     // The byte generator must exercise both outcomes.
     CHECK(accepted_bytes > 0);
     CHECK(refused_bytes > 0);
+    CHECK(comments > 0);
+}
+
+TEST_CASE("roundtrip: comment-only messages (heartbeats)", "[roundtrip]")
+{
+    std::vector<sse::message> const messages{
+        sse::message{}.comment("ping"),
+        sse::message{}.id(1).data("a"),
+        sse::message{}.comment(""),
+        sse::message{}.comment("ping"),
+        sse::message{}.comment(" two\r\nlines "),
+        sse::message{}.event("e").data("b"),
+        sse::message{}.comment("a\r\rb\n"),
+    };
+    std::string stream;
+    for (auto const& m : messages)
+        stream += sse::to_string(m);
+    CHECK(stream.starts_with(": ping\n\nid: 1\n"));
+
+    std::vector<std::string> const expected{
+        "comment(ping)",
+        event_text("message", "a", "1"),
+        "comment()",
+        "comment(ping)",
+        "comment( two)",
+        "comment(lines )",
+        event_text("e", "b", "1"),
+        "comment(a)",
+        "comment()",
+        "comment(b)",
+        "comment()",
+    };
+    for (bool const lenient : {false, true}) {
+        auto const whole = read_with_comments(stream, {}, lenient);
+        CHECK(whole.items == expected);
+        CHECK(whole.end == sse::end_state::clean);
+        for (std::size_t i = 1; i < stream.size(); ++i) {
+            INFO("split at " << i);
+            auto const r = read_with_comments(stream, {i}, lenient);
+            CHECK(r.items == expected);
+            CHECK(r.end == sse::end_state::clean);
+        }
+    }
+    // Without comments reported, heartbeats are invisible.
+    CHECK(
+        sse::test::parse_whole(stream).items ==
+        std::vector{item::make_event("message", "a", "1"), item::make_event("e", "b", "1")}
+    );
+    // A heartbeat cut before its empty line ends a stream cleanly too: comments open no block.
+    std::string const cut = sse::to_string(sse::message{}.comment("ping"));
+    auto const r = read_with_comments(std::string_view(cut).substr(0, cut.size() - 1), {}, false);
+    CHECK(r.items == std::vector<std::string>{"comment(ping)"});
+    CHECK(r.end == sse::end_state::clean);
 }
 
 TEST_CASE("roundtrip: a stream of every message read in every chunking", "[roundtrip]")
@@ -278,4 +421,24 @@ TEST_CASE("roundtrip: a stream of every message read in every chunking", "[round
     CHECK(sse::test::parse_bytewise(stream).items == expected);
     for (std::size_t i = 1; i < stream.size(); ++i)
         CHECK(sse::test::parse_split(stream, {i}).items == expected);
+
+    // The comments read back too, and the stream ends cleanly.
+    std::vector<std::string> const with_comments{
+        "comment(hello)",
+        "retry(1500)",
+        event_text("greeting", "Hello, world!", "1"),
+        event_text("message", "line1\nline2\nline3\nline4", "1"),
+        event_text("message", " leading space", "1"),
+        event_text("message", "Привет, мир 👋", "1"),
+        "comment(a)",
+        "comment(b)",
+        event_text("message", "", "1"),
+        event_text("message", "\n\n", "1"),
+        event_text("last", "bye", "2"),
+    };
+    for (std::size_t i = 0; i < stream.size(); ++i) {
+        auto const r = read_with_comments(stream, i == 0 ? std::vector<std::size_t>{} : std::vector{i}, true);
+        CHECK(r.items == with_comments);
+        CHECK(r.end == sse::end_state::clean);
+    }
 }

@@ -421,8 +421,8 @@ std::size_t basic_message<Allocator>::serialized_size() const noexcept
         n += 8 + event_.size(); // "event: " V "\n"
     if (flags_ & has_data)
         n += data_wire_size_;
-    if (flags_ & ~has_comment)
-        n += 1; // the empty line that dispatches
+    if (flags_ != 0)
+        n += 1; // the empty line that ends the message
     return n;
 }
 
@@ -459,7 +459,7 @@ void basic_message<Allocator>::write(Writer& w) const
             detail::write_lines(w, data_, "data: ", "data: ");
         }
     }
-    if (flags_ & ~has_comment)
+    if (flags_ != 0)
         w.put('\n');
 }
 

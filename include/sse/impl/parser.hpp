@@ -22,6 +22,7 @@ basic_parser<Allocator>::basic_parser(parser_options const& options, Allocator c
     , type_(alloc)
     , id_buffer_(alloc)
     , last_event_id_(alloc)
+    , comment_(alloc)
 {
 }
 
@@ -37,7 +38,43 @@ void basic_parser<Allocator>::reset() noexcept
     failed_ = {};
     started_ = false;
     skip_lf_ = false;
+    in_block_ = false;
     dispatched_ = false;
+    commented_ = false;
+}
+
+template <class Allocator>
+void basic_parser<Allocator>::reset(
+    std::string_view id,
+    std::optional<std::chrono::milliseconds> reconnection_time
+)
+{
+    SSE_ASSERT(id.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos);
+    SSE_ASSERT(!reconnection_time || reconnection_time->count() >= 0);
+    // `id` may view last_event_id_: copy it before that changes.
+    id_buffer_.assign(id.data(), id.size());
+    last_event_id_ = id_buffer_;
+    retry_ = reconnection_time;
+    line_.clear();
+    data_.clear();
+    type_.clear();
+    failed_ = {};
+    started_ = false;
+    skip_lf_ = false;
+    in_block_ = false;
+    dispatched_ = false;
+    commented_ = false;
+}
+
+template <class Allocator>
+void basic_parser<Allocator>::release() noexcept
+{
+    if (dispatched_) {
+        data_.clear();
+        type_.clear();
+        dispatched_ = false;
+    }
+    commented_ = false;
 }
 
 template <class Allocator>
@@ -54,11 +91,7 @@ parse_result basic_parser<Allocator>::parse(std::string_view& input, error_code&
     ec = {};
     if (failed_ != error{})
         return fail(failed_, ec);
-    if (dispatched_) {
-        data_.clear();
-        type_.clear();
-        dispatched_ = false;
-    }
+    release();
     while (!input.empty()) {
         if (skip_lf_) {
             skip_lf_ = false;
@@ -114,6 +147,55 @@ parse_result basic_parser<Allocator>::parse(std::string_view& input)
 }
 
 template <class Allocator>
+end_state basic_parser<Allocator>::finish(error_code& ec)
+{
+    ec = {};
+    if (failed_ != error{}) {
+        fail(failed_, ec);
+        return end_state::clean;
+    }
+    release();
+
+    // A leading BOM alone is not a line.
+    bool const tail = !line_.empty() && (started_ || std::string_view(line_) != "\xEF\xBB\xBF");
+    end_state const state = tail ? end_state::mid_line : in_block_ ? end_state::mid_event : end_state::clean;
+
+    if (options_.dispatch_unterminated && state != end_state::clean) {
+        // As if a line break and an empty line had followed.
+        if (tail) {
+            process(line_, ec);
+            commented_ = false;
+            line_.clear();
+            if (ec)
+                return state;
+        }
+        process({}, ec);
+    }
+
+    // What a new stream starts from.
+    line_.clear();
+    if (!dispatched_) {
+        data_.clear();
+        type_.clear();
+    }
+    id_buffer_ = last_event_id_;
+    started_ = false;
+    skip_lf_ = false;
+    in_block_ = false;
+    return state;
+}
+
+template <class Allocator>
+end_state basic_parser<Allocator>::finish()
+{
+    error_code ec;
+    end_state const r = finish(ec);
+    if (ec)
+        throw system_error(ec, "sse::parser");
+    return r;
+}
+
+template <class Allocator>
 parse_result basic_parser<Allocator>::process(std::string_view line, error_code& ec)
 {
     if (!started_) {
@@ -124,6 +206,7 @@ parse_result basic_parser<Allocator>::process(std::string_view line, error_code&
 
     if (line.empty()) {
         // Dispatch.
+        in_block_ = false;
         last_event_id_ = id_buffer_;
         if (data_.empty()) {
             type_.clear();
@@ -134,8 +217,19 @@ parse_result basic_parser<Allocator>::process(std::string_view line, error_code&
         return parse_result::event;
     }
 
-    if (line.front() == ':')
-        return parse_result::need_more; // comment
+    if (line.front() == ':') {
+        if (!options_.report_comments)
+            return parse_result::need_more;
+        line.remove_prefix(1);
+        if (!line.empty() && line.front() == ' ')
+            line.remove_prefix(1);
+        comment_.clear();
+        detail::append_utf8_replacing(comment_, line);
+        commented_ = true;
+        return parse_result::comment;
+    }
+
+    in_block_ = true;
 
     std::string_view name = line;
     std::string_view value;
@@ -192,6 +286,13 @@ event_view basic_parser<Allocator>::event() const noexcept
     };
 }
 
+template <class Allocator>
+std::string_view basic_parser<Allocator>::comment() const noexcept
+{
+    SSE_ASSERT(commented_);
+    return comment_;
+}
+
 inline std::vector<event> parse_events(std::string_view stream, error_code& ec, parser_options const& options)
 {
     std::vector<event> events;
@@ -200,8 +301,11 @@ inline std::vector<event> parse_events(std::string_view stream, error_code& ec, 
         if (p.parse(stream, ec) == parse_result::event)
             events.emplace_back(p.event());
         if (ec)
-            break;
+            return events;
     }
+    p.finish(ec);
+    if (p.has_event())
+        events.emplace_back(p.event());
     return events;
 }
 
