@@ -22,7 +22,7 @@
 //     --last-event-id ID     Last-Event-ID on the first request
 //     --once                 exit when the response ends instead of reconnecting
 //     --max-events N         exit 0 once N events have been printed
-//     --http2                HTTP/2 (not in this build: refused)
+//     --http2                HTTP/2: ALPN over https, prior knowledge (h2c) over http
 //     --insecure             accept any TLS certificate
 //     --retry-max N          give up after N failed attempts in a row
 //     --idle-timeout-ms N    N ms without a byte is a lost connection
@@ -135,7 +135,11 @@ command parse(int argc, char* argv[])
         } else if (arg == "--max-events") {
             c.max_events = number(arg, value());
         } else if (arg == "--http2") {
-            throw bad_command_line("--http2: HTTP/2 is not supported by this build of sse_cat");
+#ifdef SSE_CLIENT_HAS_HTTP2
+            c.options.http2 = true;
+#else
+            throw bad_command_line("--http2: this build of sse_cat has no HTTP/2 (libnghttp2 was not found)");
+#endif
         } else if (arg == "--insecure") {
             c.options.verify_peer = false;
         } else if (arg == "--retry-max") {

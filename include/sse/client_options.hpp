@@ -151,6 +151,13 @@ struct client_options {
     /// Verify the server's certificate and host name over TLS. Default: on.
     bool verify_peer = true;
 
+    /** Use HTTP/2: offered by ALPN over `https` (HTTP/1.1 when the server
+        does not take it), with prior knowledge (h2c) over `http`. Needs a
+        build with HTTP/2 (link `sse::client` where `sse::http2` exists).
+        Default: off (HTTP/1.1).
+    */
+    bool http2 = false;
+
     /// The parser's limits (line and event size).
     parser_options parser;
 

@@ -14,6 +14,7 @@
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/deferred.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/experimental/channel_error.hpp>
@@ -33,6 +34,12 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
+
+#ifdef SSE_CLIENT_HAS_HTTP2
+#include <sse/http2/detail/client_session.hpp>
+#endif
+
+#include <openssl/ssl.h>
 
 #include <array>
 #include <limits>
@@ -82,13 +89,7 @@ inline error_code stream_error(error_code ec) noexcept
 // without an id field still reports it.
 inline void start_parser(parser& p, std::string const& last_id)
 {
-    if (last_id.empty())
-        return;
-    std::string seed = "id:" + last_id + "\n\n";
-    std::string_view in(seed);
-    error_code ec;
-    while (!in.empty())
-        p.parse(in, ec);
+    p.reset(last_id);
 }
 
 } // namespace detail
@@ -138,6 +139,9 @@ struct basic_client<Executor>::state {
     static net::awaitable<void> run(std::shared_ptr<state> self)
     {
         state& st = *self;
+        // close() cancels what the coroutine waits for; each wait reports
+        // it as an error instead of throwing, and the end goes out below.
+        co_await net::this_coro::throw_if_cancelled(false);
         error_code final_error;
         for (;;) {
             if (st.closed) {
@@ -202,6 +206,7 @@ struct basic_client<Executor>::state {
         }
         // The end, for this and every later async_next, until the client
         // goes (it closes the channel).
+        co_await net::this_coro::reset_cancellation_state();
         for (;;) {
             error_code ec;
             co_await st.channel.async_send(final_error, event(), net::redirect_error(net::use_awaitable, ec));
@@ -229,12 +234,22 @@ struct basic_client<Executor>::state {
             co_return detail::attempt_outcome::make(kind::closed);
         if (ec)
             co_return detail::attempt_outcome::make(kind::failed, ec);
-        if (!url.tls)
+        if (!url.tls) {
+            if (options.http2)
+                co_return co_await exchange_h2(tcp, url, req);
             co_return co_await exchange(tcp, url, req);
+        }
 
         net::ssl::stream<beast::tcp_stream> s(std::move(tcp), tls_context());
         if (!SSL_set_tlsext_host_name(s.native_handle(), url.host.c_str()))
             co_return detail::attempt_outcome::make(kind::fatal, make_error_code(error::tls_failed));
+        // ALPN: h2 first when asked, else HTTP/1.1 alone.
+        static constexpr unsigned char h2_then_http11[] = "\x02h2\x08http/1.1";
+        static constexpr unsigned char http11[] = "\x08http/1.1";
+        if (options.http2)
+            SSL_set_alpn_protos(s.native_handle(), h2_then_http11, sizeof h2_then_http11 - 1);
+        else
+            SSL_set_alpn_protos(s.native_handle(), http11, sizeof http11 - 1);
         if (options.verify_peer) {
             s.set_verify_mode(net::ssl::verify_peer);
             s.set_verify_callback(net::ssl::host_name_verification(url.host));
@@ -252,7 +267,16 @@ struct basic_client<Executor>::state {
                 co_return detail::attempt_outcome::make(kind::fatal, make_error_code(error::tls_failed));
             co_return detail::attempt_outcome::make(kind::failed, ec);
         }
-        auto o = co_await exchange(s, url, req);
+        unsigned char const* alpn = nullptr;
+        unsigned alpn_size = 0;
+        SSL_get0_alpn_selected(s.native_handle(), &alpn, &alpn_size);
+        bool const h2 = alpn_size == 2 && alpn[0] == 'h' && alpn[1] == '2';
+        // (Not a conditional expression: GCC 12 miscompiles co_await in one.)
+        detail::attempt_outcome o;
+        if (h2)
+            o = co_await exchange_h2(s, url, req);
+        else
+            o = co_await exchange(s, url, req);
         if (o.what == kind::ended && !o.error) {
             beast::get_lowest_layer(s).expires_after(std::chrono::seconds(1));
             co_await s.async_shutdown(net::redirect_error(net::use_awaitable, ec));
@@ -295,30 +319,10 @@ struct basic_client<Executor>::state {
         if (ec)
             co_return detail::attempt_outcome::make(kind::failed, ec);
 
-        auto const& head = p.get();
-        unsigned const status = head.result_int();
-        if (options.on_response)
-            options.on_response(head.base());
-        failure.status = status;
-        failure.body.clear();
-        auto const verdict = detail::judge_response(
-            status, head[http::field::content_type], head[http::field::retry_after], head.count(http::field::location) != 0
-        );
-        using vk = detail::response_verdict::kind;
-        if (verdict.what != vk::open) {
-            auto o = detail::attempt_outcome::make(kind::fatal, verdict.error);
-            o.status = status;
-            if (verdict.what == vk::redirect) {
-                o.what = kind::redirect;
-                o.location = std::string(head[http::field::location]);
-            } else if (verdict.what == vk::fail || verdict.what == vk::retry) {
+        if (auto o = judge(p.get().base())) {
+            if (o->what != kind::redirect && o->status != 204)
                 co_await read_error_body(s, buffer, p);
-                if (verdict.what == vk::retry) {
-                    o.what = kind::failed;
-                    o.server_delay = verdict.delay;
-                }
-            }
-            co_return o;
+            co_return *o;
         }
 
         // The stream is open.
@@ -328,6 +332,204 @@ struct basic_client<Executor>::state {
         open = false;
         co_return o;
     }
+
+    // What a response header means for the attempt; nothing when the
+    // stream opens.
+    std::optional<detail::attempt_outcome> judge(beast::http::response_header<> const& head)
+    {
+        namespace http = beast::http;
+        using kind = detail::attempt_outcome::kind;
+        unsigned const status = head.result_int();
+        failure.status = status;
+        failure.body.clear();
+        if (options.on_response)
+            options.on_response(head);
+        auto const verdict = detail::judge_response(
+            status, head[http::field::content_type], head[http::field::retry_after], head.count(http::field::location) != 0
+        );
+        using vk = detail::response_verdict::kind;
+        if (verdict.what == vk::open)
+            return std::nullopt;
+        auto o = detail::attempt_outcome::make(kind::fatal, verdict.error);
+        o.status = status;
+        if (verdict.what == vk::redirect) {
+            o.what = kind::redirect;
+            o.location = std::string(head[http::field::location]);
+        } else if (verdict.what == vk::retry) {
+            o.what = kind::failed;
+            o.server_delay = verdict.delay;
+        }
+        return o;
+    }
+
+    // Body bytes of an open stream: parsed, and each event handed to the
+    // caller (the send waits until async_next takes it). False when the
+    // attempt is over (`out` says why).
+    net::awaitable<bool> deliver(sse::parser& events, std::string_view in, detail::attempt_outcome& out)
+    {
+        using kind = detail::attempt_outcome::kind;
+        while (!in.empty()) {
+            error_code pec;
+            auto const r = events.parse(in, pec);
+            if (pec) {
+                failure.error = pec;
+                out = detail::attempt_outcome::make(kind::fatal, pec);
+                co_return false;
+            }
+            if (r == parse_result::retry) {
+                fsm.set_reconnection_time(*events.retry());
+            } else if (r == parse_result::event) {
+                last_id = std::string(events.last_event_id());
+                event ev(events.event());
+                error_code sec;
+                co_await channel.async_send(error_code(), std::move(ev), net::redirect_error(net::use_awaitable, sec));
+                if (closed || sec) {
+                    out = detail::attempt_outcome::make(kind::closed);
+                    co_return false;
+                }
+            }
+        }
+        co_return true;
+    }
+
+    // A clean end: in lenient mode (parser_options::dispatch_unterminated)
+    // an event the server left without its blank line fires now.
+    net::awaitable<bool> deliver_end(sse::parser& events, detail::attempt_outcome& out)
+    {
+        using kind = detail::attempt_outcome::kind;
+        if (!options.parser.dispatch_unterminated)
+            co_return true;
+        error_code pec;
+        events.finish(pec);
+        if (pec) {
+            failure.error = pec;
+            out = detail::attempt_outcome::make(kind::fatal, pec);
+            co_return false;
+        }
+        if (!events.has_event())
+            co_return true;
+        last_id = std::string(events.last_event_id());
+        event ev(events.event());
+        error_code sec;
+        co_await channel.async_send(error_code(), std::move(ev), net::redirect_error(net::use_awaitable, sec));
+        if (closed || sec) {
+            out = detail::attempt_outcome::make(kind::closed);
+            co_return false;
+        }
+        co_return true;
+    }
+
+#ifdef SSE_CLIENT_HAS_HTTP2
+    // The exchange over HTTP/2: one stream on a connection of its own.
+    template <class Stream>
+    net::awaitable<detail::attempt_outcome> exchange_h2(Stream& s, detail::url_parts const& url, client_request const& req)
+    {
+        using kind = detail::attempt_outcome::kind;
+        http2::detail::client_session h2;
+        beast::http::fields headers = req.headers;
+        if (headers.count(beast::http::field::accept) == 0)
+            headers.set(beast::http::field::accept, "text/event-stream");
+        if (headers.count(beast::http::field::cache_control) == 0)
+            headers.set(beast::http::field::cache_control, "no-cache");
+        if (!last_id.empty())
+            headers.set("Last-Event-ID", last_id);
+        h2.submit(req.method, url.tls ? "https" : "http", url.host_field(), url.target, headers, req.body);
+
+        auto& lowest = beast::get_lowest_layer(s);
+        std::string out;
+        std::array<std::uint8_t, 16 * 1024> in;
+        std::optional<sse::parser> events;
+        std::size_t error_body = 0;
+        detail::attempt_outcome result = detail::attempt_outcome::make(kind::failed);
+        for (;;) {
+            out.clear();
+            if (!h2.produce(out))
+                co_return detail::attempt_outcome::make(events ? kind::ended : kind::failed, make_error_code(error::protocol_error));
+            error_code ec;
+            if (!out.empty()) {
+                co_await net::async_write(s, net::buffer(out), net::redirect_error(net::use_awaitable, ec));
+                if (closed)
+                    co_return detail::attempt_outcome::make(kind::closed);
+                if (ec)
+                    co_return detail::attempt_outcome::make(events ? kind::ended : kind::failed, events ? detail::stream_error(ec) : ec);
+            }
+            if (h2.has_response() && !events && result.what == kind::failed && error_body == 0) {
+                if (auto o = judge(h2.response())) {
+                    if (o->what == kind::redirect)
+                        co_return *o;
+                    result = *o;
+                    error_body = 1; // read the start of the body, then give the verdict
+                } else {
+                    events.emplace(options.parser);
+                    detail::start_parser(*events, last_id);
+                    open = true;
+                    fsm.opened(std::chrono::steady_clock::now());
+                }
+            }
+            if (auto const body = h2.body(); !body.empty()) {
+                if (events) {
+                    detail::attempt_outcome o;
+                    bool const go_on = co_await deliver(*events, body, o);
+                    h2.consume(body.size());
+                    if (!go_on) {
+                        open = false;
+                        co_return o;
+                    }
+                    continue; // the window update goes out first
+                }
+                if (error_body != 0) {
+                    auto const n = std::min(body.size(), options.max_error_body - std::min(options.max_error_body, failure.body.size()));
+                    failure.body.append(body.substr(0, n));
+                    h2.consume(body.size());
+                }
+            }
+            if (h2.closed() || h2.failed()) {
+                open = false;
+                if (events && h2.ended_cleanly()) {
+                    detail::attempt_outcome o = detail::attempt_outcome::make(kind::ended);
+                    co_await deliver_end(*events, o);
+                    co_return o;
+                }
+                if (events)
+                    co_return detail::attempt_outcome::make(kind::ended, make_error_code(error::peer_gone));
+                if (error_body != 0)
+                    co_return result;
+                co_return detail::attempt_outcome::make(kind::failed, make_error_code(error::protocol_error));
+            }
+            if (error_body != 0 && failure.body.size() >= options.max_error_body)
+                co_return result;
+            // Before the response: the connect deadline; then the idle watchdog.
+            if (events && options.idle_timeout.count() > 0)
+                lowest.expires_after(options.idle_timeout);
+            else if (events)
+                lowest.expires_never();
+            std::size_t n = 0;
+            n = co_await s.async_read_some(net::buffer(in), net::redirect_error(net::use_awaitable, ec));
+            if (closed)
+                co_return detail::attempt_outcome::make(kind::closed);
+            if (ec) {
+                open = false;
+                if (events)
+                    co_return detail::attempt_outcome::make(kind::ended, detail::stream_error(ec));
+                if (error_body != 0)
+                    co_return result;
+                co_return detail::attempt_outcome::make(kind::failed, ec);
+            }
+            if (!h2.receive(in.data(), n)) {
+                open = false;
+                co_return detail::attempt_outcome::make(events ? kind::ended : kind::failed, make_error_code(error::protocol_error));
+            }
+        }
+    }
+#else
+    template <class Stream>
+    net::awaitable<detail::attempt_outcome> exchange_h2(Stream&, detail::url_parts const&, client_request const&)
+    {
+        co_return detail::attempt_outcome::make(
+            detail::attempt_outcome::kind::fatal, make_error_code(boost::system::errc::protocol_not_supported)
+        );
+    }
+#endif
 
     template <class Stream, class Parser>
     net::awaitable<detail::attempt_outcome> read_stream(Stream& s, beast::flat_buffer& buffer, Parser& p)
@@ -351,31 +553,17 @@ struct basic_client<Executor>::state {
                 ec = {};
             if (closed)
                 co_return detail::attempt_outcome::make(kind::closed);
-            std::string_view in(chunk.data(), chunk.size() - p.get().body().size);
-            while (!in.empty()) {
-                error_code pec;
-                auto const r = events.parse(in, pec);
-                if (pec) {
-                    failure.error = pec;
-                    co_return detail::attempt_outcome::make(kind::fatal, pec);
-                }
-                if (r == parse_result::retry) {
-                    fsm.set_reconnection_time(*events.retry());
-                } else if (r == parse_result::event) {
-                    last_id = std::string(events.last_event_id());
-                    event ev(events.event());
-                    error_code sec;
-                    co_await channel.async_send(error_code(), std::move(ev), net::redirect_error(net::use_awaitable, sec));
-                    if (closed || sec)
-                        co_return detail::attempt_outcome::make(kind::closed);
-                }
-            }
+            detail::attempt_outcome o;
+            if (!co_await deliver(events, std::string_view(chunk.data(), chunk.size() - p.get().body().size), o))
+                co_return o;
             if (ec) {
                 failure.error = detail::stream_error(ec);
                 co_return detail::attempt_outcome::make(kind::ended, failure.error);
             }
         }
-        co_return detail::attempt_outcome::make(kind::ended);
+        detail::attempt_outcome o = detail::attempt_outcome::make(kind::ended);
+        co_await deliver_end(events, o);
+        co_return o;
     }
 
     // The start of a refused response's body, for failure().
@@ -437,7 +625,13 @@ auto basic_client<Executor>::async_next(CompletionToken&& token)
         st.started = true;
         net::co_spawn(st.ex, state::run(state_), net::bind_cancellation_slot(st.stop.slot(), net::detached));
     }
-    return st.channel.async_receive(std::forward<CompletionToken>(token));
+    // A cancelled receive reports channel_cancelled: the client says
+    // operation_aborted, as Asio's own operations do.
+    return st.channel.async_receive(net::deferred([](error_code ec, event ev) {
+        if (ec == net::experimental::error::channel_cancelled || ec == net::experimental::error::channel_closed)
+            ec = net::error::operation_aborted;
+        return net::deferred.values(ec, std::move(ev));
+    }))(std::forward<CompletionToken>(token));
 }
 
 template <class Executor>
