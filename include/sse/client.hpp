@@ -22,6 +22,7 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -112,6 +113,35 @@ public:
     */
     template <net::completion_token_for<void(error_code, event)> CompletionToken = net::default_completion_token_t<Executor>>
     auto async_next(CompletionToken&& token = CompletionToken());
+
+    /** Takes the next event if one is ready, without waiting.
+
+        What one read of the connection brings is parsed at once; its
+        events wait in the client (at most 64) until pulled. A reader that
+        handles many small events drains them with this call and awaits
+        `async_next` only when it returns nothing: one wait per read
+        instead of one per event.
+
+        @code
+        for (;;) {
+            sse::error_code ec;
+            while (auto ev = c.try_next(ec))
+                handle(*ev);
+            if (ec)
+                break; // the end, as async_next would give it
+            auto [ec2, ev] = co_await c.async_next(net::as_tuple(net::use_awaitable));
+            if (ec2)
+                break;
+            handle(ev);
+        }
+        @endcode
+
+        @param ec Set when the stream has ended for good (the error
+        `async_next` would give); cleared otherwise.
+        @return The event, or nothing when none is ready (or the end).
+        The first call starts the connection.
+    */
+    std::optional<event> try_next(error_code& ec);
 
     /** Ends the connection and every reconnection: a pending `async_next`,
         and every later one, completes with `net::error::operation_aborted`.

@@ -53,6 +53,17 @@ net::experimental::coro<sse::message> numbers(net::any_io_executor, std::atomic<
     }
 }
 
+// Numbered events, one every 5 ms.
+net::experimental::coro<sse::message> slowly(net::any_io_executor ex)
+{
+    net::steady_timer timer(ex);
+    for (std::uint64_t i = 1;; ++i) {
+        co_yield sse::message{}.id(std::to_string(i)).data("tick");
+        timer.expires_after(5ms);
+        co_await timer.async_wait(net::experimental::use_coro);
+    }
+}
+
 // A server on a free port and a client of it, on one thread.
 struct fixture {
     net::io_context ioc;
@@ -91,6 +102,8 @@ struct fixture {
         }
         if (req.target() == "/flood")
             return sse::stream_response{req, numbers(ex, made)};
+        if (req.target() == "/slow")
+            return sse::stream_response{req, slowly(ex)};
         if (req.target() == "/llm") {
             body_seen = req.body();
             std::vector<sse::message> v;
@@ -210,25 +223,66 @@ TEST_CASE("client: cancelling a wait keeps the connection and loses no event", "
         fixture f;
         f.run([&]() -> net::awaitable<void> {
             sse::client_request r;
-            r.url = f.url("/flood");
+            r.url = f.url("/slow");
             sse::client c(f.ioc.get_executor(), r, options(h2));
             std::uint64_t expect = 1;
-            for (int round = 0; round < 50; ++round) {
-                // A wait cancelled before anything runs, then one that completes.
+            int cancelled = 0;
+            for (int round = 0; round < 30; ++round) {
+                // A wait cancelled at once: it ends with operation_aborted,
+                // or, when an event was ready, with that event. Either way
+                // the next wait goes on from there.
                 net::cancellation_signal cancel;
-                bool cancelled = false;
-                c.async_next(net::bind_cancellation_slot(cancel.slot(), [&](sse::error_code ec, sse::event) {
-                    cancelled = ec == net::error::operation_aborted;
+                std::optional<sse::event> got;
+                bool aborted = false;
+                c.async_next(net::bind_cancellation_slot(cancel.slot(), [&](sse::error_code ec, sse::event ev) {
+                    aborted = ec == net::error::operation_aborted;
+                    if (!ec)
+                        got = std::move(ev);
                 }));
                 cancel.emit(net::cancellation_type::terminal);
                 auto [ec, ev] = co_await c.async_next(net::as_tuple(net::use_awaitable));
-                CHECK(cancelled);
                 REQUIRE(!ec);
+                if (got) {
+                    REQUIRE(got->id == std::to_string(expect++));
+                } else {
+                    CHECK(aborted);
+                    ++cancelled;
+                }
                 REQUIRE(ev.id == std::to_string(expect++));
             }
+            CHECK(cancelled > 0);
             CHECK(f.server_->connection_count() == 1);
         });
     }
+}
+
+TEST_CASE("client: try_next drains what is ready without waiting", "[client]")
+{
+    fixture f;
+    f.run([&]() -> net::awaitable<void> {
+        sse::client_request r;
+        r.url = f.url("/flood");
+        sse::client c(f.ioc.get_executor(), r);
+        std::uint64_t expect = 1;
+        std::uint64_t drained = 0;
+        while (expect <= 5000) {
+            sse::error_code ec;
+            while (auto ev = c.try_next(ec)) {
+                REQUIRE(ev->id == std::to_string(expect++));
+                ++drained;
+            }
+            REQUIRE(!ec);
+            auto [ec2, ev] = co_await c.async_next(net::as_tuple(net::use_awaitable));
+            REQUIRE(!ec2);
+            REQUIRE(ev.id == std::to_string(expect++));
+        }
+        CHECK(drained > 2500); // most events came without a wait
+        c.close();
+        sse::error_code ec;
+        CHECK(!c.try_next(ec));
+        auto [ec3, ev3] = co_await c.async_next(net::as_tuple(net::use_awaitable));
+        CHECK(ec3 == net::error::operation_aborted);
+    });
 }
 
 TEST_CASE("client: close() ends a pending wait and every later one; destruction mid-stream", "[client]")

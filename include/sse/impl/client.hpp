@@ -98,12 +98,17 @@ template <class Executor>
 struct basic_client<Executor>::state {
     using channel_type = detail::client_channel<Executor>;
 
+    // Events parsed and not yet pulled: what one read brings is parsed at
+    // once and waits here (try_next takes it without a wait); past this,
+    // the connection is not read until the caller pulls.
+    static constexpr std::size_t max_ready = 64;
+
     state(Executor const& e, net::ssl::context* t, client_request&& r, client_options&& o)
         : ex(e)
         , tls(t)
         , request(std::move(r))
         , options(std::move(o))
-        , channel(e)
+        , channel(e, max_ready)
         , fsm(options, std::random_device{}())
         , last_id(options.last_event_id.value_or(std::string()))
     {
@@ -325,7 +330,9 @@ struct basic_client<Executor>::state {
             co_return *o;
         }
 
-        // The stream is open.
+        // The stream is open. Reads of 16 KiB: Beast reads what the
+        // buffer has room for.
+        buffer.reserve(16 * 1024);
         open = true;
         fsm.opened(std::chrono::steady_clock::now());
         auto o = co_await read_stream(s, buffer, p);
@@ -369,6 +376,10 @@ struct basic_client<Executor>::state {
     {
         using kind = detail::attempt_outcome::kind;
         while (!in.empty()) {
+            if (closed) {
+                out = detail::attempt_outcome::make(kind::closed);
+                co_return false;
+            }
             error_code pec;
             auto const r = events.parse(in, pec);
             if (pec) {
@@ -379,8 +390,10 @@ struct basic_client<Executor>::state {
             if (r == parse_result::retry) {
                 fsm.set_reconnection_time(*events.retry());
             } else if (r == parse_result::event) {
-                last_id = std::string(events.last_event_id());
+                last_id.assign(events.last_event_id());
                 event ev(events.event());
+                if (channel.try_send(error_code(), std::move(ev)))
+                    continue;
                 error_code sec;
                 co_await channel.async_send(error_code(), std::move(ev), net::redirect_error(net::use_awaitable, sec));
                 if (closed || sec) {
@@ -635,11 +648,32 @@ auto basic_client<Executor>::async_next(CompletionToken&& token)
 }
 
 template <class Executor>
+std::optional<event> basic_client<Executor>::try_next(error_code& ec)
+{
+    auto& st = *state_;
+    ec = {};
+    if (!st.started && !st.closed) {
+        st.started = true;
+        net::co_spawn(st.ex, state::run(state_), net::bind_cancellation_slot(st.stop.slot(), net::detached));
+        return std::nullopt;
+    }
+    std::optional<event> out;
+    st.channel.try_receive([&](error_code e, event ev) {
+        if (e)
+            ec = e == net::experimental::error::channel_closed ? error_code(net::error::operation_aborted) : e;
+        else
+            out.emplace(std::move(ev));
+    });
+    return out;
+}
+
+template <class Executor>
 void basic_client<Executor>::close()
 {
     auto& st = *state_;
     st.closed = true;
     st.stop.emit(net::cancellation_type::terminal);
+    st.channel.reset(); // events not pulled yet go; a pending async_next ends
     if (!st.started) {
         st.started = true; // nothing to stop: the end is all that is left
         net::co_spawn(st.ex, state::run(state_), net::bind_cancellation_slot(st.stop.slot(), net::detached));
