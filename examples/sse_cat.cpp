@@ -213,7 +213,11 @@ int main(int argc, char* argv[])
 
     net::io_context ioc(1);
     cmd.options.on_response = [](http::response_header<> const& h) {
-        std::cerr << "HTTP " << h.result_int() << ' ' << h.reason();
+        if (h.version() == 20)
+            std::cerr << "HTTP/2 ";
+        else
+            std::cerr << "HTTP/" << h.version() / 10 << '.' << h.version() % 10 << ' ';
+        std::cerr << h.result_int() << ' ' << h.reason();
         if (auto const t = h[http::field::content_type]; !t.empty())
             std::cerr << " (" << t << ')';
         std::cerr << '\n';

@@ -75,7 +75,8 @@ public:
     /// Try again after `delay`.
     static retry_decision after(std::chrono::milliseconds delay) noexcept { return retry_decision(delay); }
 
-    /// Do not try again: `async_next` completes with the failure's error.
+    /// Do not try again: `async_next` completes with `error::too_many_retries`
+    /// (the failure itself is in `client::failure()`).
     static retry_decision stop() noexcept { return retry_decision(std::nullopt); }
 
     /// The delay, or none to stop.
@@ -173,7 +174,8 @@ struct client_options {
 
     /** Called with the header of every response (redirects and refusals
         too), before the client acts on it: for logging, or to read a
-        rate-limit header.
+        rate-limit header. Its `version()` is 11 for HTTP/1.1 and 20 for
+        HTTP/2.
     */
     std::function<void(beast::http::response_header<> const&)> on_response;
 

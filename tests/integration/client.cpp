@@ -156,7 +156,10 @@ TEST_CASE("client: a stream, its end, then the reconnection after retry with Las
         f.run([&]() -> net::awaitable<void> {
             sse::client_request r;
             r.url = f.url("/twice");
-            sse::client c(f.ioc.get_executor(), r, options(h2));
+            auto o = options(h2);
+            unsigned version = 0;
+            o.on_response = [&](http::response_header<> const& h) { version = h.version(); };
+            sse::client c(f.ioc.get_executor(), r, o);
             auto [e1, a] = co_await c.async_next(net::as_tuple(net::use_awaitable));
             auto [e2, b] = co_await c.async_next(net::as_tuple(net::use_awaitable));
             auto const ended = clock_type::now();
@@ -173,6 +176,7 @@ TEST_CASE("client: a stream, its end, then the reconnection after retry with Las
             CHECK(waited < 2s);
             CHECK(c.reconnection_time() == 50ms);
             CHECK(c.last_event_id() == "2");
+            CHECK(version == (h2 ? 20u : 11u)); // the protocol asked for
         });
         CHECK(f.last_event_id_seen == "2");
         CHECK(f.connections == 2);

@@ -13,6 +13,8 @@
 
 #include <sse/detail/config.hpp>
 
+#include <boost/beast/core/string.hpp>
+
 #include <optional>
 #include <string>
 #include <string_view>
@@ -44,9 +46,9 @@ inline std::optional<url_parts> parse_url(std::string_view url)
     if (scheme_end == std::string_view::npos)
         return std::nullopt;
     auto const scheme = url.substr(0, scheme_end);
-    if (scheme == "http" || scheme == "HTTP")
+    if (beast::iequals(scheme, "http"))
         u.tls = false;
-    else if (scheme == "https" || scheme == "HTTPS")
+    else if (beast::iequals(scheme, "https"))
         u.tls = true;
     else
         return std::nullopt;
@@ -77,31 +79,74 @@ inline std::optional<url_parts> parse_url(std::string_view url)
         return std::nullopt;
     if (u.port.empty())
         u.port = u.tls ? "443" : "80";
+    if (u.port.size() > 5)
+        return std::nullopt;
     for (char const c : u.port)
         if (c < '0' || c > '9')
             return std::nullopt;
+    if (std::stoul(u.port) > 65535)
+        return std::nullopt;
     if (auto const hash = rest.find('#'); hash != std::string_view::npos)
         rest = rest.substr(0, hash);
     u.target = rest.empty() || rest.front() != '/' ? "/" + std::string(rest) : std::string(rest);
     return u;
 }
 
-// A redirect's Location, resolved against the URL it answered.
+// RFC 3986 5.2.4: "." and ".." segments out of a path.
+inline std::string remove_dot_segments(std::string_view in)
+{
+    std::string out;
+    while (!in.empty()) {
+        if (in.starts_with("../"))
+            in.remove_prefix(3);
+        else if (in.starts_with("./"))
+            in.remove_prefix(2);
+        else if (in.starts_with("/./"))
+            in.remove_prefix(2);
+        else if (in == "/.")
+            in = "/";
+        else if (in.starts_with("/../") || in == "/..") {
+            in = in.size() == 3 ? std::string_view("/") : in.substr(3);
+            auto const slash = out.rfind('/');
+            out.resize(slash == std::string::npos ? 0 : slash);
+        } else if (in == "." || in == "..") {
+            in = {};
+        } else {
+            auto const next = in.find('/', 1);
+            out.append(in.substr(0, next));
+            in = next == std::string_view::npos ? std::string_view() : in.substr(next);
+        }
+    }
+    return out;
+}
+
+// A redirect's Location, resolved against the URL it answered (RFC 3986
+// 5.2: a fragment is dropped).
 inline std::optional<url_parts> resolve_location(url_parts const& base, std::string_view location)
 {
+    if (auto const hash = location.find('#'); hash != std::string_view::npos)
+        location = location.substr(0, hash);
     if (location.find("://") != std::string_view::npos)
         return parse_url(location);
     if (location.starts_with("//"))
         return parse_url(std::string(base.tls ? "https:" : "http:") + std::string(location));
     url_parts u = base;
-    if (location.starts_with("/")) {
-        u.target = std::string(location);
-    } else {
-        auto path = base.target.substr(0, base.target.find('?'));
-        u.target = path.substr(0, path.rfind('/') + 1) + std::string(location);
+    auto const base_path = base.target.substr(0, base.target.find('?'));
+    if (location.empty())
+        return u;
+    if (location.starts_with("?")) {
+        u.target = base_path + std::string(location);
+        return u;
     }
-    if (auto const hash = u.target.find('#'); hash != std::string::npos)
-        u.target.resize(hash);
+    auto const query = location.find('?');
+    auto const path = location.substr(0, query);
+    auto const rest = query == std::string_view::npos ? std::string_view() : location.substr(query);
+    std::string merged =
+        path.starts_with("/") ? std::string(path) : base_path.substr(0, base_path.rfind('/') + 1) + std::string(path);
+    u.target = remove_dot_segments(merged);
+    if (u.target.empty() || u.target.front() != '/')
+        u.target.insert(0, "/");
+    u.target += rest;
     return u;
 }
 

@@ -127,6 +127,8 @@ struct basic_client<Executor>::state {
     bool started = false;
     bool closed = false;
     bool open = false;
+    bool finished = false;   // the end was handed out: the channel is closed
+    error_code final_error;  // what every later async_next gets
 
     net::ssl::context& tls_context()
     {
@@ -209,14 +211,16 @@ struct basic_client<Executor>::state {
                 break;
             }
         }
-        // The end, for this and every later async_next, until the client
-        // goes (it closes the channel).
+        // The end goes after the events not pulled yet; the caller that
+        // takes it closes the channel (see async_next), and later calls get
+        // it from there. Nothing stays pending: a caller that stops after
+        // the end leaves no work behind.
         co_await net::this_coro::reset_cancellation_state();
-        for (;;) {
+        st.final_error = st.closed ? error_code(net::error::operation_aborted) : final_error;
+        st.finished = true;
+        if (!st.closed) {
             error_code ec;
             co_await st.channel.async_send(final_error, event(), net::redirect_error(net::use_awaitable, ec));
-            if (ec == net::experimental::error::channel_closed)
-                co_return;
         }
     }
 
@@ -246,7 +250,10 @@ struct basic_client<Executor>::state {
         }
 
         net::ssl::stream<beast::tcp_stream> s(std::move(tcp), tls_context());
-        if (!SSL_set_tlsext_host_name(s.native_handle(), url.host.c_str()))
+        // SNI names a host, never an address (RFC 6066).
+        error_code not_ip;
+        net::ip::make_address(url.host, not_ip);
+        if (not_ip && !SSL_set_tlsext_host_name(s.native_handle(), url.host.c_str()))
             co_return detail::attempt_outcome::make(kind::fatal, make_error_code(error::tls_failed));
         // ALPN: h2 first when asked, else HTTP/1.1 alone.
         static constexpr unsigned char h2_then_http11[] = "\x02h2\x08http/1.1";
@@ -268,7 +275,7 @@ struct basic_client<Executor>::state {
             failure.error = ec;
             // A refused certificate or protocol is for good; a server that
             // hung up during the handshake may be restarting.
-            if (ec.category() == net::error::get_ssl_category() || ec == net::ssl::error::stream_truncated)
+            if (ec.category() == net::error::get_ssl_category())
                 co_return detail::attempt_outcome::make(kind::fatal, make_error_code(error::tls_failed));
             co_return detail::attempt_outcome::make(kind::failed, ec);
         }
@@ -318,6 +325,9 @@ struct basic_client<Executor>::state {
         beast::flat_buffer buffer;
         http::response_parser<http::buffer_body> p;
         p.body_limit(std::numeric_limits<std::uint64_t>::max());
+        // The idle watchdog counts from the request on.
+        if (options.idle_timeout.count() > 0)
+            beast::get_lowest_layer(s).expires_after(std::min(options.idle_timeout, options.connect_timeout));
         co_await http::async_read_header(s, buffer, p, net::redirect_error(net::use_awaitable, ec));
         if (closed)
             co_return detail::attempt_outcome::make(kind::closed);
@@ -402,6 +412,9 @@ struct basic_client<Executor>::state {
                 }
             }
         }
+        // A block with an id and no data sets the last event id too.
+        if (last_id != events.last_event_id())
+            last_id.assign(events.last_event_id());
         co_return true;
     }
 
@@ -561,7 +574,7 @@ struct basic_client<Executor>::state {
             p.get().body().data = chunk.data();
             p.get().body().size = chunk.size();
             error_code ec;
-            co_await http::async_read(s, buffer, p, net::redirect_error(net::use_awaitable, ec));
+            co_await http::async_read_some(s, buffer, p, net::redirect_error(net::use_awaitable, ec));
             if (ec == http::error::need_buffer)
                 ec = {};
             if (closed)
@@ -590,7 +603,7 @@ struct basic_client<Executor>::state {
             p.get().body().data = chunk.data();
             p.get().body().size = std::min(chunk.size(), options.max_error_body - failure.body.size());
             error_code ec;
-            co_await http::async_read(s, buffer, p, net::redirect_error(net::use_awaitable, ec));
+            co_await http::async_read_some(s, buffer, p, net::redirect_error(net::use_awaitable, ec));
             std::size_t const n = std::min(chunk.size(), options.max_error_body - failure.body.size()) - p.get().body().size;
             failure.body.append(chunk.data(), n);
             if (ec && ec != http::error::need_buffer)
@@ -640,9 +653,13 @@ auto basic_client<Executor>::async_next(CompletionToken&& token)
     }
     // A cancelled receive reports channel_cancelled: the client says
     // operation_aborted, as Asio's own operations do.
-    return st.channel.async_receive(net::deferred([](error_code ec, event ev) {
-        if (ec == net::experimental::error::channel_cancelled || ec == net::experimental::error::channel_closed)
+    return st.channel.async_receive(net::deferred([st = state_](error_code ec, event ev) {
+        if (ec == net::experimental::error::channel_closed)
+            ec = st->finished ? st->final_error : error_code(net::error::operation_aborted);
+        else if (ec == net::experimental::error::channel_cancelled)
             ec = net::error::operation_aborted;
+        else if (ec)
+            st->channel.close(); // the end: every later call gets it from the closed channel
         return net::deferred.values(ec, std::move(ev));
     }))(std::forward<CompletionToken>(token));
 }
@@ -658,12 +675,18 @@ std::optional<event> basic_client<Executor>::try_next(error_code& ec)
         return std::nullopt;
     }
     std::optional<event> out;
-    st.channel.try_receive([&](error_code e, event ev) {
+    bool const got = st.channel.try_receive([&](error_code e, event ev) {
         if (e)
-            ec = e == net::experimental::error::channel_closed ? error_code(net::error::operation_aborted) : e;
+            ec = e;
         else
             out.emplace(std::move(ev));
     });
+    if (got && ec)
+        st.channel.close(); // the end, as in async_next
+    if (!got && st.finished)
+        ec = st.final_error;
+    else if (!got && st.closed)
+        ec = net::error::operation_aborted;
     return out;
 }
 
@@ -673,7 +696,10 @@ void basic_client<Executor>::close()
     auto& st = *state_;
     st.closed = true;
     st.stop.emit(net::cancellation_type::terminal);
-    st.channel.reset(); // events not pulled yet go; a pending async_next ends
+    // Events not pulled yet go; a pending async_next, and every later one,
+    // ends with operation_aborted.
+    st.channel.reset();
+    st.channel.close();
     if (!st.started) {
         st.started = true; // nothing to stop: the end is all that is left
         net::co_spawn(st.ex, state::run(state_), net::bind_cancellation_slot(st.stop.slot(), net::detached));

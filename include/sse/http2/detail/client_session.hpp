@@ -196,8 +196,10 @@ private:
             for (char const c : v)
                 status = status * 10 + static_cast<unsigned>(c - '0');
             s.interim_ = status >= 100 && status < 200;
-            if (!s.interim_)
+            if (!s.interim_) {
                 s.response_.result(status);
+                s.response_.version(20); // HTTP/2
+            }
         } else if (!n.empty() && n.front() != ':' && !s.interim_) {
             s.response_.insert(n, v);
         }
