@@ -16,7 +16,7 @@
 // Usage:
 //     sse_cat [options] URL
 //
-//     -X METHOD              request method (default GET; POST with -d)
+//     -X METHOD              request method (default GET, with -d too: say -X POST)
 //     -d BODY, -d @FILE      request body, sent again on each reconnection
 //     -H 'Name: value'       a request header; repeatable
 //     --last-event-id ID     Last-Event-ID on the first request
@@ -24,12 +24,12 @@
 //     --max-events N         exit 0 once N events have been printed
 //     --http2                HTTP/2: ALPN over https, prior knowledge (h2c) over http
 //     --insecure             accept any TLS certificate
-//     --retry-max N          give up after N failed attempts in a row
+//     --retry-max N          give up after N failed connection attempts in a row
 //     --idle-timeout-ms N    N ms without a byte is a lost connection
 //
 // Try:
 //     sse_cat 'http://127.0.0.1:8080/stream?count=3'
-//     sse_cat --once -H 'Content-Type: application/json'
+//     sse_cat --once -X POST -H 'Content-Type: application/json'
 //         -d '{"stream":true}' http://127.0.0.1:8000/v1/chat/completions   (one line)
 //
 // stdout has the events and nothing else, each line flushed; stderr has
@@ -89,7 +89,6 @@ struct command {
     sse::client_request request;
     sse::client_options options;
     std::optional<std::uint64_t> max_events;
-    bool method_given = false;
 };
 
 command parse(int argc, char* argv[])
@@ -107,7 +106,6 @@ command parse(int argc, char* argv[])
             if (m == http::verb::unknown)
                 throw bad_command_line("unknown method: " + std::string(argv[i]));
             c.request.method = m;
-            c.method_given = true;
         } else if (arg == "-d") {
             auto v = value();
             if (!v.empty() && v.front() == '@') {
@@ -156,8 +154,6 @@ command parse(int argc, char* argv[])
     }
     if (c.request.url.empty())
         throw bad_command_line("no URL");
-    if (!c.method_given && !c.request.body.empty())
-        c.request.method = http::verb::post; // as curl does with -d
     return c;
 }
 

@@ -117,7 +117,8 @@ struct client_options {
     std::chrono::milliseconds stable_after{std::chrono::seconds(30)};
 
     /** Give up (`error::too_many_retries`) after this many failed
-        attempts in a row. Default: never.
+        attempts in a row: 3 tries three times, and retries twice. An
+        attempt that opens a stream ends the run. Default: never.
     */
     std::optional<std::size_t> max_attempts;
 

@@ -110,7 +110,7 @@ inline auto reconnect_fsm::attempt_failed(error_code ec, std::optional<duration>
     if (!failing_since_)
         failing_since_ = now;
     failure.attempts = failures_;
-    if (options_.max_attempts && failures_ > *options_.max_attempts)
+    if (options_.max_attempts && failures_ >= *options_.max_attempts)
         return {false, duration(0), make_error_code(error::too_many_retries)};
     duration const delay = server_delay ? *server_delay : backoff();
     if (options_.max_retry_time && (now - *failing_since_) + delay > *options_.max_retry_time)
