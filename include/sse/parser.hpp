@@ -288,6 +288,7 @@ private:
     using string_type = std::basic_string<char, std::char_traits<char>, Allocator>;
 
     void release() noexcept;
+    void restart() noexcept;
     parse_result process(std::string_view line, error_code& ec);
     parse_result fail(error e, error_code& ec);
 

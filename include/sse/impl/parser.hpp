@@ -29,12 +29,20 @@ basic_parser<Allocator>::basic_parser(parser_options const& options, Allocator c
 template <class Allocator>
 void basic_parser<Allocator>::reset() noexcept
 {
-    line_.clear();
-    data_.clear();
-    type_.clear();
     id_buffer_.clear();
     last_event_id_.clear();
     retry_.reset();
+    restart();
+}
+
+// A new stream: what the last one left half-read goes; the last event id
+// and the reconnection time are the caller's to set.
+template <class Allocator>
+void basic_parser<Allocator>::restart() noexcept
+{
+    line_.clear();
+    data_.clear();
+    type_.clear();
     failed_ = {};
     started_ = false;
     skip_lf_ = false;
@@ -55,15 +63,7 @@ void basic_parser<Allocator>::reset(
     id_buffer_.assign(id.data(), id.size());
     last_event_id_ = id_buffer_;
     retry_ = reconnection_time;
-    line_.clear();
-    data_.clear();
-    type_.clear();
-    failed_ = {};
-    started_ = false;
-    skip_lf_ = false;
-    in_block_ = false;
-    dispatched_ = false;
-    commented_ = false;
+    restart();
 }
 
 template <class Allocator>
