@@ -83,6 +83,35 @@ struct counted_memory {
     }
 };
 
+// An encoder with a context of its own: each write's bytes go in
+// (Derived::process), then a flush or the end (Derived::flush).
+template <class Derived>
+class context_encoder : public stream_encoder {
+public:
+    std::span<net::const_buffer const>
+    encode(std::span<net::const_buffer const> payload, std::span<serialized const>, bool last) override
+    {
+        auto& self = static_cast<Derived&>(*this);
+        for (auto const b : payload)
+            self.process({static_cast<char const*>(b.data()), b.size()});
+        self.flush(last);
+        buffer_ = net::const_buffer(out_.data(), out_.size());
+        size_ = out_.size();
+        return {&buffer_, 1};
+    }
+
+    void wrote(std::size_t keep_capacity) noexcept override { out_.clear(keep_capacity); }
+
+    std::size_t context_bytes() const noexcept override { return memory_.bytes + sizeof(Derived); }
+
+protected:
+    counted_memory memory_; // before the derived class's context, which allocates through it
+    coded_bytes out_;
+
+private:
+    net::const_buffer buffer_;
+};
+
 #ifdef SSE_HAS_ZLIB
 
 // ------------------------------------------------------------------ zlib
@@ -120,7 +149,7 @@ inline void run_deflate(z_stream& zs, std::string_view in, int flush, coded_byte
 }
 
 // gzip with a context of its own.
-class zlib_encoder final : public stream_encoder {
+class zlib_encoder final : public context_encoder<zlib_encoder> {
 public:
     explicit zlib_encoder(compression_options const& o)
     {
@@ -140,26 +169,11 @@ public:
     zlib_encoder(zlib_encoder const&) = delete;
     zlib_encoder& operator=(zlib_encoder const&) = delete;
 
-    std::span<net::const_buffer const>
-    encode(std::span<net::const_buffer const> payload, std::span<serialized const>, bool last) override
-    {
-        for (auto const b : payload)
-            run_deflate(zs_, {static_cast<char const*>(b.data()), b.size()}, Z_NO_FLUSH, out_);
-        run_deflate(zs_, {}, last ? Z_FINISH : Z_SYNC_FLUSH, out_);
-        buffer_ = net::const_buffer(out_.data(), out_.size());
-        size_ = out_.size();
-        return {&buffer_, 1};
-    }
-
-    void wrote(std::size_t keep_capacity) noexcept override { out_.clear(keep_capacity); }
-
-    std::size_t context_bytes() const noexcept override { return memory_.bytes + sizeof(*this); }
+    void process(std::string_view in) { run_deflate(zs_, in, Z_NO_FLUSH, out_); }
+    void flush(bool last) { run_deflate(zs_, {}, last ? Z_FINISH : Z_SYNC_FLUSH, out_); }
 
 private:
-    counted_memory memory_;
     z_stream zs_{};
-    coded_bytes out_;
-    net::const_buffer buffer_;
 };
 
 // ------------------------------------------------------ shared gzip blocks
@@ -405,7 +419,7 @@ inline void brotli_free(void* opaque, void* p)
 }
 
 // br with a context of its own.
-class brotli_encoder final : public stream_encoder {
+class brotli_encoder final : public context_encoder<brotli_encoder> {
 public:
     explicit brotli_encoder(compression_options const& o)
         : state_(BrotliEncoderCreateInstance(&brotli_alloc, &brotli_free, &memory_))
@@ -422,20 +436,8 @@ public:
     brotli_encoder(brotli_encoder const&) = delete;
     brotli_encoder& operator=(brotli_encoder const&) = delete;
 
-    std::span<net::const_buffer const>
-    encode(std::span<net::const_buffer const> payload, std::span<serialized const>, bool last) override
-    {
-        for (auto const b : payload)
-            run(BROTLI_OPERATION_PROCESS, {static_cast<char const*>(b.data()), b.size()});
-        run(last ? BROTLI_OPERATION_FINISH : BROTLI_OPERATION_FLUSH, {});
-        buffer_ = net::const_buffer(out_.data(), out_.size());
-        size_ = out_.size();
-        return {&buffer_, 1};
-    }
-
-    void wrote(std::size_t keep_capacity) noexcept override { out_.clear(keep_capacity); }
-
-    std::size_t context_bytes() const noexcept override { return memory_.bytes + sizeof(*this); }
+    void process(std::string_view in) { run(BROTLI_OPERATION_PROCESS, in); }
+    void flush(bool last) { run(last ? BROTLI_OPERATION_FINISH : BROTLI_OPERATION_FLUSH, {}); }
 
 private:
     void run(BrotliEncoderOperation op, std::string_view in)
@@ -455,10 +457,7 @@ private:
         }
     }
 
-    counted_memory memory_;
     BrotliEncoderState* state_;
-    coded_bytes out_;
-    net::const_buffer buffer_;
 };
 
 #endif // SSE_HAS_BROTLI
