@@ -8,6 +8,7 @@
 #ifndef SSE_BROADCASTER_HPP
 #define SSE_BROADCASTER_HPP
 
+#include <sse/broadcast_backend.hpp>
 #include <sse/detail/config.hpp>
 #include <sse/error.hpp>
 #include <sse/message.hpp>
@@ -203,8 +204,25 @@ private:
 */
 class broadcaster {
 public:
-    /// Constructs a broadcaster.
+    /// Constructs a broadcaster whose topics live in the process.
     explicit broadcaster(broadcaster_options options = {});
+
+    /** Constructs a broadcaster whose topics live in a backend, shared with
+        every other broadcaster on the same backend (in this process or in
+        others): see `broadcast_backend`.
+
+        The backend orders the events and gives them their ids; it keeps the
+        history (`history_count` bounds it, `history_bytes` is the in-process
+        history's only), and a subscriber resumes from it on any instance.
+        Publish with `async_publish`. `resume` does not apply: an id is
+        looked up as the backend's order says, and one the backend no longer
+        holds (or never held) gets the gap event, then what the backend holds
+        after it.
+
+        @param options The options.
+        @param backend The backend; not null.
+    */
+    broadcaster(broadcaster_options options, std::shared_ptr<broadcast_backend> backend);
 
     broadcaster(broadcaster const&) = delete;
     broadcaster& operator=(broadcaster const&) = delete;
@@ -216,6 +234,9 @@ public:
 
         Serializes it once, appends it to the topic's history and queues it
         for every subscriber. Never waits for a subscriber.
+
+        @throws std::logic_error when the broadcaster has a backend, which
+        gives ids asynchronously: use `async_publish`.
     */
     template <class Allocator>
     std::string publish(std::string_view topic, basic_message<Allocator> const& msg);
@@ -226,6 +247,29 @@ public:
     {
         return publish(std::string_view(), msg);
     }
+
+    /** Publishes a message to a topic, and completes with its id.
+
+        Without a backend, it is `publish`, completed by a post to the
+        handler's executor. With one, the message is serialized once and
+        appended to the backend, which gives it its id; every instance's
+        subscribers get it once the backend delivers it back, this
+        instance's included.
+
+        @par Errors
+        @li `error::backend_unavailable`: the backend cannot be reached;
+            the message was not published (or, when the connection was lost
+            while it was on its way, it may have been).
+        @li `error::backend_error`: the backend refused it.
+        @li `error::id_not_allowed`: the message has an id of its own and
+            the broadcaster has a backend.
+
+        The handler is never invoked inside this function.
+
+        @code void handler(error_code ec, std::string id) @endcode
+    */
+    template <class Allocator, net::completion_token_for<void(error_code, std::string)> CompletionToken>
+    auto async_publish(std::string_view topic, basic_message<Allocator> const& msg, CompletionToken&& token);
 
     /** Subscribes to a topic.
 
@@ -258,10 +302,14 @@ public:
     /// The options.
     broadcaster_options const& options() const noexcept { return options_; }
 
+    /// The backend, or null when topics live in the process.
+    std::shared_ptr<broadcast_backend> const& backend() const noexcept { return backend_; }
+
 private:
     std::shared_ptr<detail::broadcast_topic> find(std::string_view topic, bool create);
 
     broadcaster_options options_;
+    std::shared_ptr<broadcast_backend> backend_;
     std::shared_ptr<detail::broadcast_registry> registry_; // topics reach it weakly
 };
 

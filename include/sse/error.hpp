@@ -126,6 +126,19 @@ enum class error {
         protocol mismatch); the cause is in `client::failure()`. */
     tls_failed,
 
+    /** `sse::broadcaster`: its backend cannot be reached (a Redis server
+        down or unreachable): the event was not published. Subscriptions
+        stay open, and the backend reconnects on its own. */
+    backend_unavailable,
+
+    /** `sse::broadcaster`: the backend refused a command (a Redis error
+        reply: wrong password, a key of another type, out of memory). */
+    backend_error,
+
+    /** `sse::broadcaster::async_publish`: the message carries an id of its
+        own, but the broadcaster's backend gives every event its id. */
+    id_not_allowed,
+
     /// Deprecated: the old name of `slow_subscriber`, kept for one release.
     slow_consumer [[deprecated("sse::error::slow_consumer is renamed sse::error::slow_subscriber")]] = slow_subscriber,
 };

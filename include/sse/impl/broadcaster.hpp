@@ -19,6 +19,7 @@
 #include <charconv>
 #include <deque>
 #include <limits>
+#include <stdexcept>
 
 namespace sse {
 namespace detail {
@@ -102,6 +103,7 @@ struct broadcast_topic {
     std::size_t history_bytes = 0;
     std::optional<broadcast_position> last_dropped; // the newest event gone from the history
     std::vector<broadcast_subscriber*> subscribers;
+    std::shared_ptr<broadcast_backend> backend; // null: the topic lives here
 };
 
 struct broadcast_subscriber {
@@ -112,6 +114,14 @@ struct broadcast_subscriber {
     std::size_t index = 0; // in topic->subscribers
     std::optional<next_handler_type> waiting;
     error_code failed;
+
+    // With a backend: while a replay is on its way, live events wait in
+    // `pending`; once it came, live events up to `live_after` (the last one
+    // replayed) are duplicates.
+    bool replaying = false;
+    std::vector<backend_event> pending;
+    std::size_t pending_bytes = 0;
+    std::string live_after;
 
     // Completes the waiting handler (posted, never inline).
     void complete(error_code ec, std::optional<serialized> item)
@@ -184,10 +194,140 @@ struct broadcast_subscriber {
     }
 };
 
-struct broadcast_registry {
+using ready_list = std::vector<std::pair<next_handler_type, serialized>>;
+
+// Completes the handlers a delivery made ready, once the topic's mutex is
+// released (each completion is a post).
+struct complete_ready {
+    ready_list& r;
+    ~complete_ready()
+    {
+        for (auto& [h, s] : r)
+            std::move(h)(error_code(), std::move(s));
+    }
+};
+
+inline serialized gap_event(broadcaster_options const& o, std::string_view data)
+{
+    message m;
+    error_code ec;
+    m.event(o.gap_event).data(data, ec);
+    if (ec)
+        m.data("");
+    return serialized(m);
+}
+
+// The topics, and the sink a backend delivers into.
+struct broadcast_registry final : backend_sink {
     std::mutex mutex;
     std::map<std::string, std::shared_ptr<broadcast_topic>, std::less<>> topics;
+
+    std::shared_ptr<broadcast_topic> find(std::string_view name)
+    {
+        std::lock_guard lock(mutex);
+        auto it = topics.find(name);
+        return it == topics.end() ? nullptr : it->second;
+    }
+
+    void deliver(std::string_view name, std::span<backend_event const> events) override
+    {
+        auto topic = find(name);
+        if (!topic)
+            return;
+        ready_list ready;
+        complete_ready completer{ready};
+        std::lock_guard lock(topic->mutex);
+        auto const& o = topic->options;
+        for (auto* s : topic->subscribers) {
+            if (s->failed)
+                continue;
+            for (auto const& e : events) {
+                if (s->replaying) {
+                    if (s->pending_bytes + e.bytes.size() > o.max_subscriber_bytes) {
+                        // Held back too long: the replay could not be
+                        // joined to what follows it.
+                        s->failed = make_error_code(error::slow_subscriber);
+                        s->pending.clear();
+                        s->pending_bytes = 0;
+                        if (s->waiting)
+                            s->complete(s->failed, std::nullopt);
+                        break;
+                    }
+                    s->pending.push_back(e);
+                    s->pending_bytes += e.bytes.size();
+                    continue;
+                }
+                if (!s->live_after.empty() && !e.id.empty()) {
+                    if (!topic->backend->before(s->live_after, e.id))
+                        continue; // replayed already
+                    s->live_after.clear();
+                }
+                s->deliver(e.bytes, ready);
+            }
+        }
+    }
+
+    void lost(std::string_view name, std::string_view last_id) override
+    {
+        auto topic = find(name);
+        if (!topic)
+            return;
+        ready_list ready;
+        complete_ready completer{ready};
+        std::lock_guard lock(topic->mutex);
+        if (topic->options.gap_event.empty())
+            return;
+        auto const gap = gap_event(topic->options, last_id);
+        for (auto* s : topic->subscribers) {
+            // A replay on its way finds the loss itself.
+            if (!s->replaying)
+                s->deliver(gap, ready);
+        }
+    }
 };
+
+// Joins a replay to the live events held back meanwhile.
+inline void finish_replay(
+    broadcast_subscriber& sub,
+    std::string_view after,
+    error_code ec,
+    backend_replay replay
+)
+{
+    auto& topic = *sub.topic;
+    auto const& o = topic.options;
+    ready_list ready;
+    complete_ready completer{ready};
+    std::lock_guard lock(topic.mutex);
+    sub.replaying = false;
+    auto pending = std::move(sub.pending);
+    sub.pending_bytes = 0;
+    if (sub.failed)
+        return;
+    if (ec) {
+        sub.failed = ec;
+        if (sub.waiting)
+            sub.complete(ec, std::nullopt);
+        return;
+    }
+    if (replay.gap && !o.gap_event.empty())
+        sub.deliver(gap_event(o, after), ready);
+    std::string last;
+    for (auto& e : replay.events) {
+        if (!e.id.empty())
+            last = e.id;
+        sub.deliver(e.bytes, ready);
+    }
+    for (auto& e : pending) {
+        if (!last.empty() && !e.id.empty()) {
+            if (!topic.backend->before(last, e.id))
+                continue; // in the replay
+            last.clear();
+        }
+        sub.deliver(e.bytes, ready);
+    }
+    sub.live_after = std::move(last);
+}
 
 } // namespace detail
 
@@ -207,6 +347,8 @@ inline subscription::~subscription()
         subs.pop_back();
         sub_->waiting.reset(); // a stream never destroys its source while waiting
         sub_->clear_queue();
+        if (topic->backend && subs.empty())
+            topic->backend->unfollow(topic->name);
         unused = subs.empty() && topic->history.empty();
     }
     // A topic without subscribers and without history is freed.
@@ -282,7 +424,21 @@ inline broadcaster::broadcaster(broadcaster_options options)
 {
 }
 
-inline broadcaster::~broadcaster() = default;
+inline broadcaster::broadcaster(broadcaster_options options, std::shared_ptr<broadcast_backend> backend)
+    : options_(std::move(options))
+    , backend_(std::move(backend))
+    , registry_(std::make_shared<detail::broadcast_registry>())
+{
+    if (!backend_)
+        throw std::invalid_argument("sse::broadcaster: the backend is null");
+    backend_->attach(registry_);
+}
+
+inline broadcaster::~broadcaster()
+{
+    if (backend_)
+        backend_->attach({});
+}
 
 inline std::shared_ptr<detail::broadcast_topic> broadcaster::find(std::string_view name, bool create)
 {
@@ -297,6 +453,7 @@ inline std::shared_ptr<detail::broadcast_topic> broadcaster::find(std::string_vi
     t->name = std::string(name);
     t->options = options_;
     t->registry = registry_;
+    t->backend = backend_;
     topics.emplace(t->name, t);
     return t;
 }
@@ -304,18 +461,13 @@ inline std::shared_ptr<detail::broadcast_topic> broadcaster::find(std::string_vi
 template <class Allocator>
 std::string broadcaster::publish(std::string_view topic_name, basic_message<Allocator> const& msg)
 {
+    if (backend_)
+        throw std::logic_error("sse::broadcaster::publish: the backend gives ids asynchronously, use async_publish");
     auto topic = find(topic_name, true);
     // Waiting subscribers are completed after the mutex is released (each
     // completion is a post), so their streams can take from the topic meanwhile.
-    std::vector<std::pair<detail::next_handler_type, serialized>> ready;
-    struct complete_ready {
-        std::vector<std::pair<detail::next_handler_type, serialized>>& r;
-        ~complete_ready()
-        {
-            for (auto& [h, s] : r)
-                std::move(h)(error_code(), std::move(s));
-        }
-    } completer{ready};
+    detail::ready_list ready;
+    detail::complete_ready completer{ready};
     std::lock_guard lock(topic->mutex);
 
     // The id: the message's own, or the next of the topic for an event.
@@ -359,11 +511,89 @@ std::string broadcaster::publish(std::string_view topic_name, basic_message<Allo
     return id;
 }
 
+template <class Allocator, net::completion_token_for<void(error_code, std::string)> CompletionToken>
+auto broadcaster::async_publish(std::string_view topic, basic_message<Allocator> const& msg, CompletionToken&& token)
+{
+    // Everything is taken from the message now: a deferred operation holds
+    // no reference to it.
+    error_code ec;
+    std::string id;
+    serialized bytes;
+    if (!backend_)
+        id = publish(topic, msg);
+    else if (msg.id())
+        ec = error::id_not_allowed;
+    else
+        bytes = serialized(msg);
+    return net::async_initiate<CompletionToken, void(error_code, std::string)>(
+        [](auto handler,
+           std::shared_ptr<broadcast_backend> const& backend,
+           std::string const& topic,
+           error_code ec,
+           std::string id,
+           serialized bytes,
+           bool with_id,
+           std::size_t keep) {
+            if (!backend || ec || bytes.empty()) {
+                auto ex = detail::handler_executor(handler);
+                net::post(ex, net::append(std::move(handler), ec, std::move(id)));
+            } else {
+                // The backend completes on a thread of its own: the handler
+                // is posted from there to its executor.
+                backend->async_append(
+                    topic,
+                    std::move(bytes),
+                    with_id,
+                    keep,
+                    [h = std::move(handler)](error_code ec, std::string id) mutable {
+                        auto ex = detail::handler_executor(h);
+                        net::post(ex, net::append(std::move(h), ec, std::move(id)));
+                    }
+                );
+            }
+        },
+        token,
+        backend_,
+        std::string(topic),
+        ec,
+        std::move(id),
+        std::move(bytes),
+        msg.data().has_value(),
+        options_.history_count
+    );
+}
+
 inline subscription broadcaster::subscribe(std::string_view topic_name, std::optional<std::string_view> last_event_id)
 {
     auto topic = find(topic_name, true);
     auto sub = std::make_shared<detail::broadcast_subscriber>();
     sub->topic = topic;
+    if (backend_) {
+        {
+            std::lock_guard lock(topic->mutex);
+            sub->index = topic->subscribers.size();
+            topic->subscribers.push_back(sub.get());
+            // Under the mutex: follows and unfollows reach the backend in order.
+            if (topic->subscribers.size() == 1)
+                backend_->follow(topic->name);
+            sub->replaying = last_event_id.has_value();
+        }
+        if (last_event_id) {
+            // Asked after the subscriber joined: the replay reaches at least
+            // as far as the first live event it holds back.
+            backend_->async_replay(
+                topic->name,
+                *last_event_id,
+                options_.history_count,
+                [weak = std::weak_ptr<detail::broadcast_subscriber>(sub),
+                 after = std::string(*last_event_id)](error_code ec, backend_replay replay) {
+                    if (auto s = weak.lock())
+                        detail::finish_replay(*s, after, ec, std::move(replay));
+                }
+            );
+        }
+        return subscription(std::move(sub));
+    }
     std::lock_guard lock(topic->mutex);
     if (last_event_id) {
         auto const& o = topic->options;
@@ -393,12 +623,7 @@ inline subscription broadcaster::subscribe(std::string_view topic_name, std::opt
             }
         }
         if (gap && !o.gap_event.empty()) {
-            message m;
-            error_code ec;
-            m.event(o.gap_event).data(*last_event_id, ec);
-            if (ec)
-                m.data("");
-            sub->queue.emplace_back(m);
+            sub->queue.push_back(detail::gap_event(o, *last_event_id));
             sub->bytes += sub->queue.back().size();
         }
         for (; it != h.end(); ++it) {

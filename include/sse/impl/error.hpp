@@ -52,6 +52,9 @@ public:
         case error::bad_url: return "not an http or https URL with a host";
         case error::end_of_stream: return "the server ended the event stream";
         case error::tls_failed: return "the TLS handshake failed";
+        case error::backend_unavailable: return "the broadcaster's backend is unreachable";
+        case error::backend_error: return "the broadcaster's backend refused the command";
+        case error::id_not_allowed: return "the backend assigns event ids: a published message cannot carry its own";
         }
         return "sse error";
     }
