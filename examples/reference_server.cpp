@@ -37,6 +37,10 @@
 // that /stats counts, so a client that goes away visibly destroys its
 // producer; one sse::broadcaster fans published events out, with history
 // and Last-Event-ID resumption; SIGINT or SIGTERM ends every stream cleanly.
+// With --redis HOST:PORT the broadcaster's topics live in Redis streams
+// (sse::redis_backend), shared by every instance started with that Redis:
+// ids are stream entry ids, /publish waits for Redis (503 while it is
+// unreachable), and a subscriber resumes on any instance.
 //
 // Limits beyond the contract: /stream's size is at most 16 MiB, and a
 // number too large for 64 bits is refused like any other bad number (400).
@@ -44,7 +48,7 @@
 // Usage:
 //     reference_server [--address 127.0.0.1] [--port 8080] [--threads 1]
 //                      [--tls CERT.pem KEY.pem] [--keepalive-ms 15000]
-//                      [--compress]
+//                      [--redis HOST:PORT] [--compress]
 //
 // Try:
 //     reference_server
@@ -53,6 +57,7 @@
 //     curl -N 'http://127.0.0.1:8080/subscribe?topic=news'
 //     curl -d 'hello' 'http://127.0.0.1:8080/publish?topic=news&event=note'
 //     nghttp -m 100 -n -s 'http://127.0.0.1:8080/stream?count=100'
+//     reference_server --redis 127.0.0.1:6379 --port 8081   (and again on 8082)
 //     reference_server --compress
 //     curl -N --compressed 'http://127.0.0.1:8080/stream?count=5&interval_ms=500'
 //     open http://127.0.0.1:8080/ in a browser
@@ -80,10 +85,17 @@
 #include <sse/sources/coro.hpp>
 #include <sse/stream_response.hpp>
 
+#ifdef SSE_HAS_REDIS
+#include <sse/redis.hpp>
+#endif
+
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/experimental/coro.hpp>
 #include <boost/asio/experimental/use_coro.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/http/string_body.hpp>
@@ -331,7 +343,8 @@ source.onmessage = (e) => {
 
 class routes {
 public:
-    routes(counters& stats, std::chrono::milliseconds keep_alive, bool compress)
+    // `backend`: null, or where the topics live (Redis).
+    routes(counters& stats, std::chrono::milliseconds keep_alive, bool compress, std::shared_ptr<sse::broadcast_backend> backend)
         : stats_(stats)
         , keep_alive_(keep_alive)
         , compress_(compress)
@@ -343,11 +356,42 @@ public:
         o.history_bytes = std::numeric_limits<std::size_t>::max();
         o.max_subscriber_bytes = 8 * 1024 * 1024;
         o.slow_policy = sse::slow_subscriber_policy::disconnect;
+        if (backend) {
+            // Ids are Redis's: Last-Event-ID: K replays what Redis holds
+            // after K, and a gap event says when some of it is gone.
+            hub_.emplace(std::move(o), std::move(backend));
+            return;
+        }
         // Last-Event-ID: K replays exactly the held events after K, and
         // nothing else: no gap events.
         o.resume = sse::resume_mode::after_id;
         o.gap_event = "";
         hub_.emplace(std::move(o));
+    }
+
+    // Answers one request where publishing waits for the backend.
+    net::awaitable<sse::response> async_answer(request req)
+    {
+        auto const ex = co_await net::this_coro::executor;
+        std::string_view const target(req.target().data(), req.target().size());
+        if (!hub_->backend() || req.method() != http::verb::post || target.substr(0, target.find('?')) != "/publish")
+            co_return (*this)(std::move(req), ex);
+        auto const q = sse::parse_query(target);
+        if (!q)
+            co_return plain(req, http::status::bad_request, "bad percent-encoding in the query\n");
+        auto msg = publish_message(req, *q);
+        if (!msg)
+            co_return std::move(msg.error());
+        std::string const topic(q->get("topic").value_or(""));
+        auto [ec, id] = co_await hub_->async_publish(topic, *msg, net::as_tuple(net::use_awaitable));
+        if (ec == sse::error::backend_unavailable) {
+            auto res = plain(req, http::status::service_unavailable, "not published: " + ec.message() + '\n');
+            res.set(http::field::retry_after, "1");
+            co_return res;
+        }
+        if (ec)
+            co_return plain(req, http::status::internal_server_error, "not published: " + ec.message() + '\n');
+        co_return sse::make_response(req, http::status::accepted, std::move(id), "text/plain; charset=utf-8");
     }
 
     // Answers one request. It runs on the connection's strand, `ex`, which
@@ -467,30 +511,56 @@ private:
     sse::response subscribe(request const& req, sse::query_params const& q)
     {
         std::string const topic(q.get("topic").value_or(""));
-        // Last-Event-ID: K resumes when K is decimal; anything else is ignored.
+        // Last-Event-ID: K resumes when K is decimal (an entry id with
+        // Redis); anything else is ignored.
         auto last = sse::last_event_id(req);
-        if (last && (last->empty() || !std::all_of(last->begin(), last->end(), [](char c) { return c >= '0' && c <= '9'; })))
+        if (last && !hub_->backend() &&
+            (last->empty() || !std::all_of(last->begin(), last->end(), [](char c) { return c >= '0' && c <= '9'; })))
             last.reset();
         // Subscribed here, before the handler returns: the subscription is
         // live before the response's headers are written.
         return events(req, subscriber(hub_->subscribe(topic, last), producer_guard(stats_)));
     }
 
-    sse::response publish(request const& req, sse::query_params const& q)
+    // The event POST /publish asks for, or the answer that refuses it.
+    struct publish_request {
+        std::optional<sse::message> msg;
+        http::response<http::string_body> refusal;
+
+        explicit operator bool() const noexcept { return msg.has_value(); }
+        sse::message const& operator*() const { return *msg; }
+        http::response<http::string_body>& error() { return refusal; }
+    };
+
+    static publish_request publish_message(request const& req, sse::query_params const& q)
     {
-        std::string const topic(q.get("topic").value_or(""));
+        publish_request r;
         sse::message msg;
         sse::error_code ec;
         if (auto const event = q.get("event")) {
             msg.event(*event, ec);
-            if (ec)
-                return plain(req, http::status::bad_request, "event: " + ec.message() + '\n');
+            if (ec) {
+                r.refusal = plain(req, http::status::bad_request, "event: " + ec.message() + '\n');
+                return r;
+            }
         }
         msg.data(req.body(), ec);
-        if (ec)
-            return plain(req, http::status::bad_request, "body: " + ec.message() + '\n');
+        if (ec) {
+            r.refusal = plain(req, http::status::bad_request, "body: " + ec.message() + '\n');
+            return r;
+        }
+        r.msg.emplace(std::move(msg));
+        return r;
+    }
+
+    sse::response publish(request const& req, sse::query_params const& q)
+    {
+        auto msg = publish_message(req, q);
+        if (!msg)
+            return std::move(msg.error());
+        std::string const topic(q.get("topic").value_or(""));
         // Never waits for a subscriber: a slow one is disconnected instead.
-        std::string id = hub_->publish(topic, msg);
+        std::string id = hub_->publish(topic, *msg);
         return sse::make_response(req, http::status::accepted, std::move(id), "text/plain; charset=utf-8");
     }
 
@@ -517,7 +587,53 @@ private:
 //------------------------------------------------------------------------------
 
 constexpr char const* usage = "usage: reference_server [--address A] [--port N] [--threads N]\n"
-                              "                        [--tls CERT.pem KEY.pem] [--keepalive-ms N] [--compress]\n";
+                              "                        [--tls CERT.pem KEY.pem] [--keepalive-ms N]\n"
+                              "                        [--redis HOST:PORT] [--compress]\n";
+
+// Serves until SIGINT or SIGTERM; `handler` answers each request.
+template <class Handler>
+void serve(
+    net::io_context& ioc,
+    unsigned threads,
+    tcp::endpoint endpoint,
+    ssl::context* tls,
+    Handler handler,
+    std::function<void()> on_stop
+)
+{
+    sse::server_options options; // max_body_size 1 MiB: 413, and the connection closes
+    options.shutdown_timeout = 2s; // then what is left is cut off: the process exits within 3 s
+    options.on_handler_exception = [](std::exception_ptr e) {
+        try {
+            std::rethrow_exception(e);
+        } catch (std::exception const& ex) {
+            std::clog << "handler: " << ex.what() << '\n';
+        } catch (...) {
+            std::clog << "handler: unknown exception\n";
+        }
+    };
+    options.on_connection_error = [](sse::error_code ec, std::string_view where) {
+        std::clog << where << ": " << ec.message() << '\n';
+    };
+
+    sse::server server(tcp::acceptor(ioc, endpoint), tls, std::move(handler), std::move(options));
+    server.stop_on_signals();
+    // What else keeps the io_context busy ends on the same signals.
+    net::signal_set signals(ioc, SIGINT, SIGTERM);
+    signals.async_wait([&](sse::error_code ec, int) {
+        if (!ec && on_stop)
+            on_stop();
+    });
+    server.start();
+    std::cout << "listening on " << server.local_endpoint().port() << std::endl;
+
+    std::vector<std::thread> pool;
+    for (unsigned i = 1; i < threads; ++i)
+        pool.emplace_back([&ioc] { ioc.run(); });
+    ioc.run();
+    for (auto& t : pool)
+        t.join();
+}
 
 int main(int argc, char* argv[])
 {
@@ -527,6 +643,7 @@ int main(int argc, char* argv[])
     std::optional<std::pair<std::string, std::string>> tls_files;
     std::chrono::milliseconds keep_alive = 15s;
     bool compress = false;
+    std::optional<std::pair<std::string, unsigned short>> redis_at;
     try {
         auto const number = [](std::string const& name, char const* value, std::uint64_t max) {
             auto const n = to_number(value);
@@ -553,6 +670,14 @@ int main(int argc, char* argv[])
                 keep_alive = std::chrono::milliseconds(number(name, argv[i + 1], 24ull * 3600 * 1000));
             else if (name == "--tls")
                 tls_files.emplace(argv[i + 1], argv[i + 2]);
+            else if (name == "--redis") {
+                std::string const at = argv[i + 1];
+                auto const colon = at.rfind(':');
+                if (colon == std::string::npos || colon == 0)
+                    throw std::invalid_argument("bad value for --redis (HOST:PORT): " + at);
+                auto const p = number(name, at.c_str() + colon + 1, 65535);
+                redis_at.emplace(at.substr(0, colon), static_cast<unsigned short>(p));
+            }
             else
                 throw std::invalid_argument("unknown option " + name);
             i += values;
@@ -563,8 +688,28 @@ int main(int argc, char* argv[])
     }
 
     try {
+        net::io_context ioc(static_cast<int>(threads));
+        std::shared_ptr<sse::broadcast_backend> backend;
+        std::function<void()> on_stop;
+        if (redis_at) {
+#ifdef SSE_HAS_REDIS
+            sse::redis_options ro;
+            ro.host = redis_at->first;
+            ro.port = redis_at->second;
+            ro.on_error = [](sse::error_code ec, std::string_view what) {
+                std::clog << "redis: " << ec.message() << ": " << what << '\n';
+            };
+            auto redis = std::make_shared<sse::redis_backend>(ioc.get_executor(), std::move(ro));
+            on_stop = [redis] { redis->close(); };
+            backend = std::move(redis);
+#else
+            std::cerr << "reference_server: built without Redis support (hiredis was not found)\n";
+            return 2;
+#endif
+        }
+
         counters stats;
-        routes r(stats, keep_alive, compress);
+        routes r(stats, keep_alive, compress, backend);
 
         std::optional<ssl::context> tls;
         if (tls_files) {
@@ -574,38 +719,15 @@ int main(int argc, char* argv[])
             tls->use_private_key_file(tls_files->second, ssl::context::pem);
         }
 
-        sse::server_options options; // max_body_size 1 MiB: 413, and the connection closes
-        options.shutdown_timeout = 2s; // then what is left is cut off: the process exits within 3 s
-        options.on_handler_exception = [](std::exception_ptr e) {
-            try {
-                std::rethrow_exception(e);
-            } catch (std::exception const& ex) {
-                std::clog << "handler: " << ex.what() << '\n';
-            } catch (...) {
-                std::clog << "handler: unknown exception\n";
-            }
-        };
-        options.on_connection_error = [](sse::error_code ec, std::string_view where) {
-            std::clog << where << ": " << ec.message() << '\n';
-        };
-
-        net::io_context ioc(static_cast<int>(threads));
-        sse::server server(
-            tcp::acceptor(ioc, {net::ip::make_address(address), port}),
-            tls ? &*tls : nullptr,
-            [&r](request&& req, executor_type const& ex) { return r(std::move(req), ex); },
-            std::move(options)
-        );
-        server.stop_on_signals();
-        server.start();
-        std::cout << "listening on " << server.local_endpoint().port() << std::endl;
-
-        std::vector<std::thread> pool;
-        for (unsigned i = 1; i < threads; ++i)
-            pool.emplace_back([&ioc] { ioc.run(); });
-        ioc.run();
-        for (auto& t : pool)
-            t.join();
+        tcp::endpoint const endpoint(net::ip::make_address(address), port);
+        if (backend) {
+            // Publishing waits for Redis: the handler is a coroutine.
+            auto handler = [&r](request&& req) { return r.async_answer(std::move(req)); };
+            serve(ioc, threads, endpoint, tls ? &*tls : nullptr, handler, on_stop);
+        } else {
+            auto handler = [&r](request&& req, executor_type const& ex) { return r(std::move(req), ex); };
+            serve(ioc, threads, endpoint, tls ? &*tls : nullptr, handler, on_stop);
+        }
         std::clog << "stopped\n";
         return 0;
     } catch (std::exception const& e) {
