@@ -20,6 +20,13 @@ directory of its own), and stops it by its pid. Then, with three
   - a client that resumes with Last-Event-ID on another instance than the
     one that served it, while publishing goes on, misses nothing and gets
     nothing twice;
+  - one instance cut off from Redis (through a TCP proxy that drops its
+    connections and refuses new ones) while the others publish: its
+    publishes answer 503, its streams stay open; once it is let through
+    again, its subscribers get what the others published meanwhile, once
+    each, in order, with no gap event;
+  - one instance stopped (SIGSTOP) while the others publish and deliver:
+    they go on; once it runs again, its subscribers catch up, once each;
   - Redis stopped (its dataset kept) while subscribers are open and
     publishes go on: 503 on every instance, the streams stay open (their
     keep-alive comments go on); Redis back: what was published after it came
@@ -102,6 +109,77 @@ class Redis:
     def kill(self):
         self.proc.send_signal(signal.SIGKILL)
         self.proc.wait(10)
+
+
+class Proxy:
+    """A TCP proxy to Redis that can cut its clients off: `cut()` drops every connection and refuses new ones
+    (closes them at once) until `restore()`."""
+
+    def __init__(self, target_port):
+        self.target = target_port
+        self.listener = socket.socket()
+        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(64)
+        self.port = self.listener.getsockname()[1]
+        self.lock = threading.Lock()
+        self.open = True
+        self.pairs = []
+        threading.Thread(target=self.accept, daemon=True).start()
+
+    def accept(self):
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            with self.lock:
+                if not self.open:
+                    client.close()
+                    continue
+                try:
+                    upstream = socket.create_connection(("127.0.0.1", self.target), timeout=5)
+                except OSError:
+                    client.close()
+                    continue
+                self.pairs.append((client, upstream))
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self.pump, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def pump(src, dst):
+        try:
+            while True:
+                data = src.recv(65536)
+                if not data:
+                    break
+                dst.sendall(data)
+        except OSError:
+            pass
+        for sock in (src, dst):
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def cut(self):
+        with self.lock:
+            self.open = False
+            for a, b in self.pairs:
+                for sock in (a, b):
+                    try:
+                        sock.shutdown(socket.SHUT_RDWR)
+                    except OSError:
+                        pass
+            self.pairs = []
+
+    def restore(self):
+        with self.lock:
+            self.open = True
+
+    def close(self):
+        self.cut()
+        self.listener.close()
 
 
 class Subscriber:
@@ -241,108 +319,162 @@ def main():
 
 
 def run(args, redis):
-    cmd = [args.server, "--port", "0", "--threads", str(args.threads), "--keepalive-ms", "200",
-           "--redis", f"127.0.0.1:{redis.port}"]
-    servers = [CheckedServer(cmd, stderr=subprocess.DEVNULL) for _ in range(3)]
-    with servers[0], servers[1], servers[2]:
-        ports = [s.port for s in servers]
+    # The third instance reaches Redis through a proxy that can cut it off.
+    proxy = Proxy(redis.port)
+    cmd = [args.server, "--port", "0", "--threads", str(args.threads), "--keepalive-ms", "200", "--redis"]
+    servers = [CheckedServer(cmd + [f"127.0.0.1:{port}"], stderr=subprocess.DEVNULL)
+               for port in (redis.port, redis.port, proxy.port)]
+    try:
+        with servers[0], servers[1], servers[2]:
+            instances(args, redis, proxy, servers)
+    finally:
+        proxy.close()
 
-        section("one order on three instances", args.threads)
-        subs = [Subscriber(port, "t") for port in ports for _ in range(4)]
-        check(all(s.status == 200 for s in subs), "every subscription is answered 200")
-        time.sleep(0.3)  # every instance follows the topic
-        published, others = publish_many(ports, "t", 2, 100, "a")
-        check(not others and len(published) == 600, f"600 publishes answered 202 ({len(published)}, others {others[:3]})")
-        order_and_ids(subs, published, "three instances")
-        for s in subs:
-            s.close()
 
-        section("resumption on another instance", args.threads)
-        first = Subscriber(ports[0], "r")
-        time.sleep(0.2)
-        done = threading.Event()
-        result = {}
+def instances(args, redis, proxy, servers):
+    ports = [s.port for s in servers]
 
-        def publishing():
-            result["published"], result["others"] = publish_many(ports, "r", 1, 150, "r")
-            done.set()
+    section("one order on three instances", args.threads)
+    subs = [Subscriber(port, "t") for port in ports for _ in range(4)]
+    check(all(s.status == 200 for s in subs), "every subscription is answered 200")
+    time.sleep(0.3)  # every instance follows the topic
+    published, others = publish_many(ports, "t", 2, 100, "a")
+    check(not others and len(published) == 600, f"600 publishes answered 202 ({len(published)}, others {others[:3]})")
+    order_and_ids(subs, published, "three instances")
+    for s in subs:
+        s.close()
 
-        t = threading.Thread(target=publishing)
-        t.start()
-        wait_until(lambda: first.count() >= 60, 20)
-        first.close()
-        with first.lock:
-            seen = list(first.events)
-        resumed = Subscriber(ports[1], "r", seen[-1]["id"])
-        t.join()
-        all_ids = sorted(result["published"], key=entry)
-        check(wait_until(lambda: len(seen) + resumed.count() >= len(all_ids), 20),
-              f"the resumed stream reaches the end ({len(seen)} + {resumed.count()} of {len(all_ids)})")
-        with resumed.lock:
-            ids = [e.get("id") for e in seen] + [e.get("id") for e in resumed.events]
-            gaps = [e for e in resumed.events if e.get("event") == "gap"]
-        check(not gaps, "no gap event")
-        check(ids == all_ids, "the events before and after the resumption are all of them, once each, in order")
-        resumed.close()
+    section("resumption on another instance", args.threads)
+    first = Subscriber(ports[0], "r")
+    time.sleep(0.2)
+    done = threading.Event()
+    result = {}
 
-        section("Redis stopped, then back with its dataset", args.threads)
-        subs = [Subscriber(port, "f") for port in ports]
-        time.sleep(0.3)
-        before, _ = publish_many(ports, "f", 1, 10, "b")
-        check(wait_until(lambda: all(s.count() == 30 for s in subs), 10), "the events before the stop arrive")
-        redis.stop_saving()
-        time.sleep(0.3)
-        answers = []
-        for port in ports:
-            p = Publisher(port)
-            answers.append(p.publish("f", "while down")[0])
-            p.close()
-        check(answers == [503, 503, 503], f"publishing answers 503 on every instance while Redis is down ({answers})")
-        comments = [s.count() for s in subs], [s.comments for s in subs]
-        time.sleep(0.6)
-        check(all(not s.raw.eof for s in subs), "the streams stay open")
-        check(all(s.comments > c for s, c in zip(subs, comments[1])), "their keep-alive comments go on")
-        redis.start(keep_data=True)
-        # Publishing works again once every instance is back.
-        for port in ports:
-            p = Publisher(port)
-            check(wait_until(lambda: p.publish("f", "probe")[0] == 202, 10), f"instance {port} publishes again")
-            p.close()
-        after, others = publish_many(ports, "f", 1, 10, "c")
-        expected = len(before) + 3 + len(after)
-        check(wait_until(lambda: all(s.count() >= expected for s in subs), 10),
-              f"what was published after Redis came back arrives ({[s.count() for s in subs]} of {expected})")
-        time.sleep(0.2)
-        for s in subs:
-            with s.lock:
-                ids = [e.get("id") for e in s.events]
-                gaps = [e for e in s.events if e.get("event") == "gap"]
-            if not check(len(ids) == expected and len(set(ids)) == expected and not gaps,
-                         f"subscriber on {s.raw.sock.getpeername()[1]}: each event once, no gap event"):
-                break
-        for s in subs:
-            s.close()
+    def publishing():
+        result["published"], result["others"] = publish_many(ports, "r", 1, 150, "r")
+        done.set()
 
-        section("Redis killed, started again empty", args.threads)
-        subs = [Subscriber(port, "k") for port in ports]
-        time.sleep(0.3)
-        publish_many(ports[:1], "k", 1, 5, "k")
-        check(wait_until(lambda: all(s.count() == 5 for s in subs), 10), "the first events arrive")
-        redis.kill()
-        redis.start(keep_data=False)
-        for port in ports:
-            p = Publisher(port)
-            check(wait_until(lambda: p.publish("k", "again")[0] == 202, 10), f"instance {port} publishes again")
-            p.close()
-        check(wait_until(lambda: all(s.count() >= 9 for s in subs), 10), "what is published next arrives")
-        for s in subs:
-            with s.lock:
-                kinds = [e.get("event", "message") for e in s.events]
-            if not check(kinds[:5] == ["message"] * 5 and kinds[5] == "gap" and kinds[6:] == ["message"] * 3,
-                         f"a gap event between the old events and the new ones ({kinds})"):
-                break
-        for s in subs:
-            s.close()
+    t = threading.Thread(target=publishing)
+    t.start()
+    wait_until(lambda: first.count() >= 60, 20)
+    first.close()
+    with first.lock:
+        seen = list(first.events)
+    resumed = Subscriber(ports[1], "r", seen[-1]["id"])
+    t.join()
+    all_ids = sorted(result["published"], key=entry)
+    check(wait_until(lambda: len(seen) + resumed.count() >= len(all_ids), 20),
+          f"the resumed stream reaches the end ({len(seen)} + {resumed.count()} of {len(all_ids)})")
+    with resumed.lock:
+        ids = [e.get("id") for e in seen] + [e.get("id") for e in resumed.events]
+        gaps = [e for e in resumed.events if e.get("event") == "gap"]
+    check(not gaps, "no gap event")
+    check(ids == all_ids, "the events before and after the resumption are all of them, once each, in order")
+    resumed.close()
+
+    section("one instance cut off from Redis, then let through", args.threads)
+    subs = [Subscriber(port, "p") for port in ports]
+    time.sleep(0.3)
+    before, _ = publish_many(ports, "p", 1, 5, "p")
+    check(wait_until(lambda: all(s.count() == 15 for s in subs), 10), "the events before the cut arrive")
+    proxy.cut()
+    time.sleep(0.3)
+    p = Publisher(ports[2])
+    check(p.publish("p", "cut off")[0] == 503, "the instance cut off answers 503")
+    p.close()
+    meanwhile, others = publish_many(ports[:2], "p", 2, 50, "m")
+    check(not others, f"the others publish meanwhile ({len(meanwhile)} answered 202)")
+    check(wait_until(lambda: all(s.count() == 15 + 200 for s in subs[:2]), 10), "and deliver to their subscribers")
+    check(subs[2].count() == 15 and not subs[2].raw.eof, "the instance cut off keeps its stream open, quiet")
+    proxy.restore()
+    check(wait_until(lambda: subs[2].count() >= 215, 10),
+          f"let through, its subscriber catches up ({subs[2].count()} of 215)")
+    time.sleep(0.2)
+    ordered = sorted(list(before) + list(meanwhile), key=entry)
+    for s in subs:
+        with s.lock:
+            ids = [e.get("id") for e in s.events]
+        check(ids == ordered, f"subscriber on {s.raw.sock.getpeername()[1]}: every event once, in order, no gap")
+    for s in subs:
+        s.close()
+
+    section("one instance stopped while the others go on", args.threads)
+    subs = [Subscriber(port, "s") for port in ports]
+    time.sleep(0.3)
+    servers[2].proc.send_signal(signal.SIGSTOP)
+    try:
+        published, others = publish_many(ports[:2], "s", 2, 100, "s")
+        check(not others, "the others publish")
+        check(wait_until(lambda: all(s.count() == 400 for s in subs[:2]), 10),
+              "and deliver while one instance is stopped")
+    finally:
+        servers[2].proc.send_signal(signal.SIGCONT)
+    check(wait_until(lambda: subs[2].count() >= 400, 10), "running again, it catches up")
+    time.sleep(0.2)
+    with subs[2].lock:
+        ids = [e.get("id") for e in subs[2].events]
+    check(ids == sorted(published, key=entry), "each event once, in order")
+    for s in subs:
+        s.close()
+
+    section("Redis stopped, then back with its dataset", args.threads)
+    subs = [Subscriber(port, "f") for port in ports]
+    time.sleep(0.3)
+    before, _ = publish_many(ports, "f", 1, 10, "b")
+    check(wait_until(lambda: all(s.count() == 30 for s in subs), 10), "the events before the stop arrive")
+    redis.stop_saving()
+    time.sleep(0.3)
+    answers = []
+    for port in ports:
+        p = Publisher(port)
+        answers.append(p.publish("f", "while down")[0])
+        p.close()
+    check(answers == [503, 503, 503], f"publishing answers 503 on every instance while Redis is down ({answers})")
+    comments = [s.count() for s in subs], [s.comments for s in subs]
+    time.sleep(0.6)
+    check(all(not s.raw.eof for s in subs), "the streams stay open")
+    check(all(s.comments > c for s, c in zip(subs, comments[1])), "their keep-alive comments go on")
+    redis.start(keep_data=True)
+    # Publishing works again once every instance is back.
+    for port in ports:
+        p = Publisher(port)
+        check(wait_until(lambda: p.publish("f", "probe")[0] == 202, 10), f"instance {port} publishes again")
+        p.close()
+    after, others = publish_many(ports, "f", 1, 10, "c")
+    expected = len(before) + 3 + len(after)
+    check(wait_until(lambda: all(s.count() >= expected for s in subs), 10),
+          f"what was published after Redis came back arrives ({[s.count() for s in subs]} of {expected})")
+    time.sleep(0.2)
+    for s in subs:
+        with s.lock:
+            ids = [e.get("id") for e in s.events]
+            gaps = [e for e in s.events if e.get("event") == "gap"]
+        if not check(len(ids) == expected and len(set(ids)) == expected and not gaps,
+                     f"subscriber on {s.raw.sock.getpeername()[1]}: each event once, no gap event"):
+            break
+    for s in subs:
+        s.close()
+
+    section("Redis killed, started again empty", args.threads)
+    subs = [Subscriber(port, "k") for port in ports]
+    time.sleep(0.3)
+    publish_many(ports[:1], "k", 1, 5, "k")
+    check(wait_until(lambda: all(s.count() == 5 for s in subs), 10), "the first events arrive")
+    redis.kill()
+    redis.start(keep_data=False)
+    for port in ports:
+        p = Publisher(port)
+        check(wait_until(lambda: p.publish("k", "again")[0] == 202, 10), f"instance {port} publishes again")
+        p.close()
+    check(wait_until(lambda: all(s.count() >= 9 for s in subs), 10), "what is published next arrives")
+    for s in subs:
+        with s.lock:
+            kinds = [e.get("event", "message") for e in s.events]
+        if not check(kinds[:5] == ["message"] * 5 and kinds[5] == "gap" and kinds[6:] == ["message"] * 3,
+                     f"a gap event between the old events and the new ones ({kinds})"):
+            break
+    for s in subs:
+        s.close()
 
 
 if __name__ == "__main__":
