@@ -369,16 +369,28 @@ public:
         hub_.emplace(std::move(o));
     }
 
-    // Answers one request where publishing waits for the backend.
+    // Answers one request where publishing and subscribing wait for the
+    // backend: a subscription is live (the backend follows its topic)
+    // before its headers are sent, and /publish answers with Redis's id.
     net::awaitable<sse::response> async_answer(request req)
     {
         auto const ex = co_await net::this_coro::executor;
         std::string_view const target(req.target().data(), req.target().size());
-        if (!hub_->backend() || req.method() != http::verb::post || target.substr(0, target.find('?')) != "/publish")
+        std::string_view const path = target.substr(0, target.find('?'));
+        bool const publishing = req.method() == http::verb::post && path == "/publish";
+        bool const subscribing = req.method() == http::verb::get && path == "/subscribe";
+        if (!hub_->backend() || !(publishing || subscribing))
             co_return (*this)(std::move(req), ex);
         auto const q = sse::parse_query(target);
         if (!q)
             co_return plain(req, http::status::bad_request, "bad percent-encoding in the query\n");
+        if (subscribing) {
+            std::string const topic(q->get("topic").value_or(""));
+            auto [ec, sub] = co_await hub_->async_subscribe(topic, sse::last_event_id(req), net::as_tuple(net::use_awaitable));
+            if (ec)
+                co_return plain(req, http::status::service_unavailable, "not subscribed: " + ec.message() + '\n');
+            co_return events(req, subscriber(std::move(sub), producer_guard(stats_)));
+        }
         auto msg = publish_message(req, *q);
         if (!msg)
             co_return std::move(msg.error());

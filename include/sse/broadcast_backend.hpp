@@ -126,6 +126,13 @@ public:
     /// Stops delivering a topic (see `follow`).
     virtual void unfollow(std::string_view topic) = 0;
 
+    /** Completes once the sink gets every event appended to a followed
+        topic from now on (the backend knows where it reads the topic
+        from), or at once when the backend cannot be reached or the topic is
+        not followed.
+    */
+    virtual void async_live(std::string_view topic, net::any_completion_handler<void(error_code)> handler) = 0;
+
     /** Replays what a topic holds after an id.
 
         Completes with the events held after `after`, at most the newest

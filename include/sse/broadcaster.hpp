@@ -175,6 +175,12 @@ private:
     friend class broadcaster;
     explicit subscription(std::shared_ptr<detail::broadcast_subscriber> s) noexcept : sub_(std::move(s)) {}
 
+public:
+    /// An empty subscription (only to be assigned to, or destroyed).
+    subscription() noexcept = default;
+
+private:
+
     void start(net::any_completion_handler<void(error_code, std::optional<serialized>)> handler, net::cancellation_slot slot);
 
     std::shared_ptr<detail::broadcast_subscriber> sub_;
@@ -279,8 +285,34 @@ public:
         preceded by a gap event when events were missed, as
         `broadcaster_options::resume` says (by default: when the id is older
         than the history or unknown). Without it, only live events.
+
+        Without a backend, the subscription gets every event published once
+        this returns. With one, it gets every event the backend appends
+        once its topic is followed: a topic this instance did not follow yet
+        is followed a moment later (a round trip to Redis). To be sure that
+        nothing published after the subscription began is missed, use
+        `async_subscribe`.
     */
     subscription subscribe(std::string_view topic, std::optional<std::string_view> last_event_id = std::nullopt);
+
+    /** Subscribes to a topic, and completes once the subscription is live.
+
+        As `subscribe`, but with a backend it completes only once the
+        backend delivers every event appended from then on to the topic
+        (for a topic new to this instance: once it knows where it reads the
+        topic from), or at once while the backend is unreachable. So an
+        event published anywhere after the completion reaches the
+        subscription. Without a backend it is `subscribe`, completed by a
+        post. Start the response once it completed, as the reference server
+        does: a client that sees the headers then publishes elsewhere gets
+        its own event.
+
+        The handler is never invoked inside this function.
+
+        @code void handler(error_code ec, subscription sub) @endcode
+    */
+    template <net::completion_token_for<void(error_code, subscription)> CompletionToken>
+    auto async_subscribe(std::string_view topic, std::optional<std::string_view> last_event_id, CompletionToken&& token);
 
     /** Subscribes to a topic, resuming from the request's `Last-Event-ID`
         (or the query parameter named in the options).
@@ -292,6 +324,10 @@ public:
     */
     template <class Body, class Fields>
     subscription subscribe(beast::http::request<Body, Fields> const& request, std::string_view topic = {});
+
+    /// `async_subscribe`, resuming from the request's `Last-Event-ID` as `subscribe(request, topic)` does.
+    template <class Body, class Fields, net::completion_token_for<void(error_code, subscription)> CompletionToken>
+    auto async_subscribe(beast::http::request<Body, Fields> const& request, std::string_view topic, CompletionToken&& token);
 
     /// The number of subscribers of a topic.
     std::size_t subscriber_count(std::string_view topic) const;

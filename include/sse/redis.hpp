@@ -136,6 +136,7 @@ public:
     void async_append(std::string_view topic, serialized event, bool with_id, std::size_t keep, append_handler handler) override;
     void follow(std::string_view topic) override;
     void unfollow(std::string_view topic) override;
+    void async_live(std::string_view topic, net::any_completion_handler<void(error_code)> handler) override;
     void async_replay(std::string_view topic, std::string_view after, std::size_t max_events, replay_handler handler) override;
 
     /// Orders stream entry ids (`<ms>-<seq>`) as Redis does.

@@ -101,6 +101,14 @@ struct instance {
         }
     }
 
+    // Subscribes, once the topic is live here (async_subscribe).
+    sse::subscription subscribe(std::string const& topic, std::optional<std::string> last = std::nullopt)
+    {
+        std::promise<sse::subscription> p;
+        hub.async_subscribe(topic, last, anywhere([&p](sse::error_code, sse::subscription sub) { p.set_value(std::move(sub)); }));
+        return p.get_future().get();
+    }
+
     // Publishes `data`; the id, or the error.
     std::pair<sse::error_code, std::string> publish(std::string const& topic, std::string const& data)
     {
@@ -166,8 +174,7 @@ TEST_CASE("redis: a published event reaches the subscribers with its entry id")
     runner run;
     instance a(run.executor(), redis.port());
 
-    auto sub = a.hub.subscribe("prices");
-    std::this_thread::sleep_for(100ms); // the topic is followed
+    auto sub = a.subscribe("prices");
     std::vector<std::string> ids;
     for (int i = 0; i < 3; ++i)
         ids.push_back(a.must_publish("prices", "tick " + std::to_string(i)));
@@ -280,6 +287,28 @@ TEST_CASE("redis: a subscriber resumes after an id, with no gap and no duplicate
     }
 }
 
+TEST_CASE("redis: async_subscribe completes once the topic is live on this instance")
+{
+    sse::test::redis_server redis;
+    runner run(2);
+    instance a(run.executor(), redis.port());
+    instance b(run.executor(), redis.port());
+
+    // A topic new to b each time, published on a the moment b's
+    // subscription completes: subscribe() alone would miss some.
+    for (int i = 0; i < 50; ++i) {
+        auto const topic = "new" + std::to_string(i);
+        std::promise<sse::subscription> p;
+        b.hub.async_subscribe(topic, std::nullopt, anywhere([&](sse::error_code ec, sse::subscription sub) {
+            REQUIRE(!ec);
+            p.set_value(std::move(sub));
+        }));
+        auto sub = p.get_future().get();
+        auto const id = a.must_publish(topic, "first");
+        REQUIRE(next(sub) == event(id, "first"));
+    }
+}
+
 TEST_CASE("redis: the stream is trimmed to about history_count; a trimmed id gets a gap event")
 {
     sse::test::redis_server redis;
@@ -318,9 +347,8 @@ TEST_CASE("redis: instances publishing from several threads see one order")
     std::vector<sse::subscription> subs;
     for (auto& in : instances) {
         for (int s = 0; s < 3; ++s)
-            subs.push_back(in->hub.subscribe("t"));
+            subs.push_back(in->subscribe("t"));
     }
-    std::this_thread::sleep_for(200ms); // every instance follows the topic
 
     int const per_thread = 200;
     std::vector<std::thread> threads;
@@ -365,8 +393,7 @@ TEST_CASE("redis: Redis down, then back")
     sse::test::redis_server redis;
     runner run;
     instance a(run.executor(), redis.port());
-    auto sub = a.hub.subscribe("t");
-    std::this_thread::sleep_for(100ms);
+    auto sub = a.subscribe("t");
     auto const first = a.must_publish("t", "before");
     CHECK(next(sub) == event(first, "before"));
 
@@ -412,7 +439,10 @@ TEST_CASE("redis: unreachable at start; connects once Redis is there")
     while (!backend->connected() && std::chrono::steady_clock::now() < until)
         std::this_thread::sleep_for(5ms);
     REQUIRE(backend->connected());
-    std::this_thread::sleep_for(100ms);
+    // Once a second subscription is live, so is the first.
+    std::promise<void> live;
+    hub.async_subscribe("t", std::nullopt, anywhere([&](sse::error_code, sse::subscription) { live.set_value(); }));
+    live.get_future().get();
     std::promise<std::string> q;
     hub.async_publish("t", sse::message{}.data("y"), anywhere([&](sse::error_code ec, std::string id) { q.set_value(ec ? "" : id); }));
     auto const id = q.get_future().get();

@@ -17,6 +17,8 @@ directory of its own), and stops it by its pid. Then, with three
   - subscribers on all three, publishes on all three from several threads:
     every subscriber gets every event once, in one order (the same on every
     instance, the entry ids' order), with the ids the `202` answers gave;
+  - an event published on one instance the moment a subscription's headers
+    arrive from another (a topic new to it) reaches the subscriber;
   - a client that resumes with Last-Event-ID on another instance than the
     one that served it, while publishing goes on, misses nothing and gets
     nothing twice;
@@ -343,6 +345,20 @@ def instances(args, redis, proxy, servers):
     order_and_ids(subs, published, "three instances")
     for s in subs:
         s.close()
+
+    section("live once the headers are in", args.threads)
+    # A topic new to the instance each time, published on another the
+    # moment the headers arrive.
+    missed = 0
+    for i in range(50):
+        sub = Subscriber(ports[i % 3], f"new{i}")
+        p = Publisher(ports[(i + 1) % 3])
+        status, _ = p.publish(f"new{i}", "first")
+        p.close()
+        if status != 202 or not wait_until(lambda: sub.count() == 1, 5):
+            missed += 1
+        sub.close()
+    check(missed == 0, f"an event published once the headers are in reaches the subscriber (missed {missed} of 50)")
 
     section("resumption on another instance", args.threads)
     first = Subscriber(ports[0], "r")

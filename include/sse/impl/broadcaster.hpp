@@ -636,6 +636,41 @@ inline subscription broadcaster::subscribe(std::string_view topic_name, std::opt
     return subscription(std::move(sub));
 }
 
+template <net::completion_token_for<void(error_code, subscription)> CompletionToken>
+auto broadcaster::async_subscribe(std::string_view topic, std::optional<std::string_view> last_event_id, CompletionToken&& token)
+{
+    // Subscribed now; a deferred operation holds no reference to the arguments.
+    auto sub = subscribe(topic, last_event_id);
+    return net::async_initiate<CompletionToken, void(error_code, subscription)>(
+        [](auto handler, std::shared_ptr<broadcast_backend> const& backend, std::string const& topic, subscription sub) {
+            if (!backend) {
+                auto ex = detail::handler_executor(handler);
+                net::post(ex, net::append(std::move(handler), error_code(), std::move(sub)));
+                return;
+            }
+            // The backend completes on a thread of its own: the handler is
+            // posted from there to its executor.
+            backend->async_live(topic, [h = std::move(handler), sub = std::move(sub)](error_code ec) mutable {
+                auto ex = detail::handler_executor(h);
+                net::post(ex, net::append(std::move(h), ec, std::move(sub)));
+            });
+        },
+        token,
+        backend_,
+        std::string(topic),
+        std::move(sub)
+    );
+}
+
+template <class Body, class Fields, net::completion_token_for<void(error_code, subscription)> CompletionToken>
+auto broadcaster::async_subscribe(beast::http::request<Body, Fields> const& request, std::string_view topic, CompletionToken&& token)
+{
+    if (!options_.last_event_id_param)
+        return async_subscribe(topic, sse::last_event_id(request), std::forward<CompletionToken>(token));
+    auto const id = sse::last_event_id(request, *options_.last_event_id_param);
+    return async_subscribe(topic, id ? std::optional<std::string_view>(*id) : std::nullopt, std::forward<CompletionToken>(token));
+}
+
 template <class Body, class Fields>
 subscription broadcaster::subscribe(beast::http::request<Body, Fields> const& request, std::string_view topic)
 {

@@ -105,7 +105,24 @@ struct redis_state : std::enable_shared_from_this<redis_state> {
         std::size_t follows = 0;
         bool started = false; // the cursor is known on this connection
         std::uint64_t serial = 0;
+        std::vector<net::any_completion_handler<void(error_code)>> waiting_live;
     };
+
+    // Completes what waits for a topic to be live.
+    static void release(topic& t)
+    {
+        auto waiting = std::move(t.waiting_live);
+        for (auto& h : waiting)
+            std::move(h)(error_code());
+    }
+
+    void live(std::string const& name, net::any_completion_handler<void(error_code)> handler)
+    {
+        auto it = topics.find(name);
+        if (it == topics.end() || it->second.started || state != phase::up)
+            return std::move(handler)(error_code());
+        it->second.waiting_live.push_back(std::move(handler));
+    }
 
     struct replay_request {
         std::string topic;
@@ -252,8 +269,10 @@ struct redis_state : std::enable_shared_from_this<redis_state> {
         up = false;
         connect_timer.cancel();
         ++generation; // what the old links still report is ignored
-        for (auto& [name, t] : topics)
+        for (auto& [name, t] : topics) {
             t.started = false;
+            release(t); // nothing is published while Redis is unreachable
+        }
         drop_links();
         retry_timer.expires_after(backoff);
         backoff = std::min(backoff * 2, options.reconnect_max);
@@ -285,6 +304,8 @@ struct redis_state : std::enable_shared_from_this<redis_state> {
         retry_timer.cancel();
         connect_timer.cancel();
         drop_links();
+        for (auto& [name, t] : topics)
+            release(t);
         auto waiting = std::move(replays);
         for (auto& r : waiting)
             complete(std::move(r.handler), error_code(net::error::operation_aborted), backend_replay{});
@@ -309,8 +330,10 @@ struct redis_state : std::enable_shared_from_this<redis_state> {
     void unfollow(std::string const& name)
     {
         auto it = topics.find(name);
-        if (it != topics.end() && --it->second.follows == 0)
+        if (it != topics.end() && --it->second.follows == 0) {
+            release(it->second);
             topics.erase(it); // a read on its way may still name it: what it brings is dropped
+        }
     }
 
     // Learns where the reader starts: from the stream's newest entry for a
@@ -332,6 +355,7 @@ struct redis_state : std::enable_shared_from_this<redis_state> {
                     s->lost(name, t.cursor);
             }
             t.started = true;
+            release(t);
             self->wake();
         };
         probe(t.key, t.cursor, std::move(on_done));
@@ -593,6 +617,13 @@ inline void redis_backend::follow(std::string_view topic)
 inline void redis_backend::unfollow(std::string_view topic)
 {
     net::post(state_->strand, [s = state_, topic = std::string(topic)] { s->unfollow(topic); });
+}
+
+inline void redis_backend::async_live(std::string_view topic, net::any_completion_handler<void(error_code)> handler)
+{
+    net::post(state_->strand, [s = state_, topic = std::string(topic), h = std::move(handler)]() mutable {
+        s->live(topic, std::move(h));
+    });
 }
 
 inline void redis_backend::async_replay(std::string_view topic, std::string_view after, std::size_t max_events, replay_handler handler)
