@@ -20,20 +20,34 @@
 //               total events/s and MB/s.
 //   fanout      K subscribers (GET /subscribe?topic=T, default 1,000) open
 //               and get their headers; then E events are published with
-//               POST /publish?topic=T on one keep-alive connection (up to
-//               --window requests in flight), in a burst (--interval-us 0)
-//               or one every U us. Each body is `t=<CLOCK_MONOTONIC ns>`
-//               padded so that the event's `data: ...\n\n` is --size bytes
-//               (default 64). Each subscriber records when each event
-//               arrives: deliveries/s (from the first publish to the last
-//               receipt), publish-to-receipt p50/p99, and the deliveries
-//               missing (K x E minus those received) or out of order (ids
-//               not consecutive).
+//               POST /publish?topic=T on keep-alive connections (up to
+//               --window requests in flight in all), in a burst
+//               (--interval-us 0) or one every U us. Each body is
+//               `t=<CLOCK_MONOTONIC ns>` padded so that the event's
+//               `data: ...\n\n` is --size bytes (default 64). Each
+//               subscriber records when each event arrives: deliveries/s
+//               (from the first publish to the last receipt),
+//               publish-to-receipt p50/p99, and the deliveries missing (K x E
+//               minus those received) or out of order. Ids are compared as
+//               they come: decimal ids (one process) must be consecutive,
+//               Redis stream entry ids (`<ms>-<seq>`, servers sharing a
+//               Redis) must increase in (ms, seq) order; an event without
+//               an id fails the run. The publish rate (202 answers per
+//               second, from the first request sent to the last answer) is
+//               reported too; with --subs 0 it is the whole measurement.
 //   idle        C connections (default 10,000) on GET /idle; once every one
 //               has its headers, the growth of the server's VmRSS
 //               (/proc/<--server-pid>/status) over C, and /stats'
 //               open_streams checked against C (and against its value
 //               before, once they are closed again).
+//
+// Several servers: --port P1,P2,... spreads the connections round-robin over
+// the ports (subscriber i on port i mod n). In fanout mode the publishes go
+// round-robin over --publish-port (default: the same list), on
+// --publish-conns connections to each (default 1); each connection carries
+// publishes one after another (HTTP/1.1 pipelining), the window bounds them
+// all together. --settle-ms M waits M ms between the last subscriber's
+// headers and the first publish (default 0). idle takes one port.
 //
 // Events are counted while the chunked body is decoded: an event is a
 // block of lines ending in a blank line that holds a field other than a
@@ -43,6 +57,8 @@
 //   sse_load --port P stream --count 500000 --size 64
 //   sse_load --port P concurrent --conns 50 --count 20000 --size 64
 //   sse_load --port P fanout --subs 10000 --events 200 [--interval-us 0]
+//   sse_load --port P1,P2,P3 fanout --subs 3000 --events 200
+//   sse_load --port P fanout --subs 0 --events 20000 --publish-conns 4
 //   sse_load --port P idle --conns 10000 --server-pid PID
 //
 // --json prints one JSON object instead of the text summary. The exit status
@@ -66,6 +82,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <deque>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -91,13 +108,16 @@ double seconds_since(std::uint64_t t0) { return static_cast<double>(now_ns() - t
 
 struct options {
     std::string mode;
-    unsigned short port = 0;
+    std::vector<unsigned short> ports;         // connections go round-robin over them
+    std::vector<unsigned short> publish_ports; // fanout: empty = ports
     long count = 100'000;  // stream, concurrent: events per stream
     long size = 64;        // stream: size= parameter; fanout: wire size of `data: ...\n\n`
-    long conns = 0;        // 0: the mode's default
+    long conns = -1;       // -1: the mode's default
     long events = 200;     // fanout: events published
     long interval_us = 0;  // fanout: 0 = burst
-    long window = 16;      // fanout: publish requests in flight
+    long window = 16;      // fanout: publish requests in flight, over every publish connection
+    long publish_conns = 1; // fanout: connections to each publish port
+    long settle_ms = 0;    // fanout: the wait between the last subscriber's headers and the first publish
     long server_pid = 0;   // idle
     double seconds = 60;   // deadline of the measurement
     std::string topic;
@@ -216,12 +236,44 @@ std::optional<std::uint64_t> decimal(char const* p, std::size_t n)
     return v;
 }
 
+// An event id as the fan-out checks compare them: a decimal (topics in one
+// process), or a Redis stream entry id `<ms>-<seq>` (servers sharing a Redis).
+struct event_id {
+    enum class kind : std::uint8_t { decimal, entry };
+    kind k = kind::decimal;
+    std::uint64_t hi = 0; // the decimal, or <ms>
+    std::uint64_t lo = 0; // <seq>
+};
+
+std::optional<event_id> parse_id(char const* p, std::size_t n)
+{
+    auto const* dash = static_cast<char const*>(std::memchr(p, '-', n));
+    if (!dash) {
+        auto const v = decimal(p, n);
+        return v ? std::optional<event_id>(event_id{event_id::kind::decimal, *v, 0}) : std::nullopt;
+    }
+    auto const ms = decimal(p, static_cast<std::size_t>(dash - p));
+    auto const seq = decimal(dash + 1, static_cast<std::size_t>(p + n - dash - 1));
+    return ms && seq ? std::optional<event_id>(event_id{event_id::kind::entry, *ms, *seq}) : std::nullopt;
+}
+
+// Whether `next` may follow `prev` on one subscription: decimal ids are
+// consecutive; entry ids increase, ordered by (ms, seq), as Redis orders them.
+bool in_order(event_id const& prev, event_id const& next)
+{
+    if (prev.k != next.k)
+        return false;
+    if (next.k == event_id::kind::decimal)
+        return next.hi == prev.hi + 1;
+    return next.hi > prev.hi || (next.hi == prev.hi && next.lo > prev.lo);
+}
+
 // Splits an event stream into events: the `id:` and the `data: t=<ns>` of
 // each are parsed from the first bytes of their lines.
 class event_scanner {
 public:
     struct event {
-        std::optional<std::uint64_t> id;
+        std::optional<event_id> id;
         std::optional<std::uint64_t> stamp;
     };
 
@@ -261,7 +313,8 @@ private:
         } else if (line.front() != ':') {
             has_field_ = true;
             if (line.starts_with("id: ")) {
-                current_.id = decimal(line.data() + 4, line.size() - 4);
+                // Only a whole id: a line longer than the prefix has none that fits.
+                current_.id = line_len_ <= sizeof prefix_ ? parse_id(line.data() + 4, line.size() - 4) : std::nullopt;
             } else if (line.starts_with("data: t=")) {
                 std::size_t digits = 0;
                 while (8 + digits < line.size() && line[8 + digits] >= '0' && line[8 + digits] <= '9')
@@ -293,7 +346,7 @@ struct connection {
     event_scanner scanner;
     std::uint64_t events = 0;
     std::uint64_t bytes = 0;
-    std::uint64_t next_id = 0;     // fanout: the id expected next (0: none seen yet)
+    std::optional<event_id> last_id; // fanout: the id of the last event
     std::uint64_t out_of_order = 0;
 };
 
@@ -301,6 +354,7 @@ struct connection {
 // reading its (chunked) response.
 class client {
 public:
+    // Connection i goes to opt.ports[i mod n].
     client(options const& opt, std::string path, std::size_t n, std::size_t buffer)
         : request_("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n")
         , conns_(n)
@@ -308,9 +362,13 @@ public:
         , evs_(1024)
     {
         ep_ = ::epoll_create1(EPOLL_CLOEXEC);
-        addr_.sin_family = AF_INET;
-        addr_.sin_port = htons(opt.port);
-        addr_.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        for (unsigned short const port : opt.ports) {
+            sockaddr_in a{};
+            a.sin_family = AF_INET;
+            a.sin_port = htons(port);
+            a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+            addrs_.push_back(a);
+        }
     }
 
     client(client const&) = delete;
@@ -337,7 +395,8 @@ public:
             }
             int const one = 1;
             ::setsockopt(c.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-            if (::connect(c.fd, reinterpret_cast<sockaddr const*>(&addr_), sizeof addr_) != 0 && errno != EINPROGRESS) {
+            auto const& addr = addrs_[i % addrs_.size()];
+            if (::connect(c.fd, reinterpret_cast<sockaddr const*>(&addr), sizeof addr) != 0 && errno != EINPROGRESS) {
                 fail(c, "connect", errno);
                 continue;
             }
@@ -488,7 +547,7 @@ private:
     std::vector<connection> conns_;
     std::vector<char> buf_;
     std::vector<epoll_event> evs_;
-    sockaddr_in addr_{};
+    std::vector<sockaddr_in> addrs_;
     int ep_ = -1;
     std::size_t opened_ = 0;
     std::size_t headed_ = 0;
@@ -668,51 +727,71 @@ int run_stream(options const& opt, std::size_t conns)
     return ok ? 0 : 1;
 }
 
-// The publisher: POST /publish on one keep-alive connection, up to `window`
-// requests in flight.
+// The publisher: POST /publish on keep-alive connections, one after the
+// other (publish i on connection i mod n), up to `window` requests in
+// flight over them all.
 struct publish_result {
     long sent = 0;
     long accepted = 0;
-    std::uint64_t first_ns = 0;
-    std::uint64_t last_ns = 0;
+    std::uint64_t first_ns = 0;    // the first request sent
+    std::uint64_t last_ns = 0;     // the last request sent
+    std::uint64_t answered_ns = 0; // the last answer read
     std::string error;
+};
+
+// One connection of the publisher, and what it has read of its answers.
+struct publish_conn {
+    int fd = -1;
+    std::string in;
 };
 
 void publish_all(options const& opt, std::uint64_t deadline, publish_result& r)
 {
-    int const fd = connect_loopback(opt.port, 10);
-    if (fd < 0) {
-        r.error = "publisher: connect failed";
-        return;
+    // Connection j goes to ports[j mod n], so that consecutive publishes
+    // alternate between the servers.
+    auto const& ports = opt.publish_ports.empty() ? opt.ports : opt.publish_ports;
+    std::vector<publish_conn> pc;
+    for (long k = 0; k < opt.publish_conns; ++k) {
+        for (unsigned short const port : ports) {
+            int const fd = connect_loopback(port, 10);
+            if (fd < 0) {
+                r.error = "publisher: connect failed";
+                for (auto const& c : pc)
+                    ::close(c.fd);
+                return;
+            }
+            int const one = 1;
+            ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+            pc.push_back({fd, {}});
+        }
     }
-    int const one = 1;
-    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     std::size_t const body_size = static_cast<std::size_t>(std::max(opt.size, 40L) - 8); // `data: ` + body + `\n\n`
     std::string const head = "POST /publish?topic=" + opt.topic +
                              " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/plain\r\nContent-Length: " +
                              std::to_string(body_size) + "\r\n\r\n";
-    std::string in;
     char buf[16384];
-    long outstanding = 0;
-    // Reads responses until at most `keep` are outstanding.
-    auto drain = [&](long keep) {
-        while (outstanding > keep) {
-            auto const end = in.find("\r\n\r\n");
+    std::deque<std::size_t> pending; // the connection of each request in flight, oldest first
+    // Reads the oldest answer outstanding (the answers on one connection come in order).
+    auto read_one = [&] {
+        auto& c = pc[pending.front()];
+        for (;;) {
+            auto const end = c.in.find("\r\n\r\n");
             if (end != std::string::npos) {
-                std::string_view const h(in.data(), end + 4);
+                std::string_view const h(c.in.data(), end + 4);
                 auto const cl = h.find("Content-Length: ");
                 std::size_t const body = cl == std::string_view::npos ? 0 : std::strtoul(h.data() + cl + 16, nullptr, 10);
-                if (in.size() >= end + 4 + body) {
+                if (c.in.size() >= end + 4 + body) {
                     if (h.starts_with("HTTP/1.1 202"))
                         ++r.accepted;
                     else if (r.error.empty())
                         r.error = "publish answered " + std::string(h.substr(0, h.find('\r')));
-                    in.erase(0, end + 4 + body);
-                    --outstanding;
-                    continue;
+                    c.in.erase(0, end + 4 + body);
+                    pending.pop_front();
+                    r.answered_ns = now_ns();
+                    return true;
                 }
             }
-            ssize_t const n = ::recv(fd, buf, sizeof buf, 0); // SO_RCVTIMEO: 10 s
+            ssize_t const n = ::recv(c.fd, buf, sizeof buf, 0); // SO_RCVTIMEO: 10 s
             if (n < 0 && errno == EINTR)
                 continue;
             if (n <= 0) {
@@ -720,8 +799,14 @@ void publish_all(options const& opt, std::uint64_t deadline, publish_result& r)
                     r.error = "publisher: connection lost or timed out";
                 return false;
             }
-            in.append(buf, static_cast<std::size_t>(n));
+            c.in.append(buf, static_cast<std::size_t>(n));
         }
+    };
+    // Reads answers until at most `keep` are outstanding.
+    auto drain = [&](std::size_t keep) {
+        while (pending.size() > keep)
+            if (!read_one())
+                return false;
         return true;
     };
     std::uint64_t const t0 = now_ns();
@@ -732,8 +817,8 @@ void publish_all(options const& opt, std::uint64_t deadline, publish_result& r)
             while (now_ns() < at) {
                 // Read the answers while waiting; sleep the rest.
                 std::uint64_t const left = at - now_ns();
-                if (left > 200'000 && outstanding > 0) {
-                    if (!drain(outstanding - 1))
+                if (left > 200'000 && !pending.empty()) {
+                    if (!drain(pending.size() - 1))
                         break;
                 } else {
                     std::this_thread::sleep_for(std::chrono::nanoseconds(std::min<std::uint64_t>(left, 100'000'000)));
@@ -744,7 +829,7 @@ void publish_all(options const& opt, std::uint64_t deadline, publish_result& r)
             r.error = "publisher: deadline reached";
             break;
         }
-        if (!drain(opt.window - 1))
+        if (!drain(static_cast<std::size_t>(opt.window) - 1))
             break;
         std::uint64_t const ts = now_ns();
         char body[4096];
@@ -753,7 +838,8 @@ void publish_all(options const& opt, std::uint64_t deadline, publish_result& r)
             body[j] = static_cast<char>('a' + j % 26);
         req.assign(head);
         req.append(body, body_size);
-        if (!send_all(fd, req.data(), req.size())) {
+        std::size_t const k = static_cast<std::size_t>(i) % pc.size();
+        if (!send_all(pc[k].fd, req.data(), req.size())) {
             r.error = "publisher: send failed";
             break;
         }
@@ -761,10 +847,11 @@ void publish_all(options const& opt, std::uint64_t deadline, publish_result& r)
             r.first_ns = ts;
         r.last_ns = ts;
         ++r.sent;
-        ++outstanding;
+        pending.push_back(k);
     }
     drain(0);
-    ::close(fd);
+    for (auto const& c : pc)
+        ::close(c.fd);
 }
 
 int run_fanout(options const& opt, std::size_t subs)
@@ -777,6 +864,7 @@ int run_fanout(options const& opt, std::size_t subs)
     lat.reserve(static_cast<std::size_t>(std::min<std::uint64_t>(expected, 64'000'000)));
     std::uint64_t deliveries = 0;
     std::uint64_t unstamped = 0;
+    std::uint64_t no_id = 0; // events without an id that parses: every /subscribe event has one
     std::uint64_t last_rx = 0;
     auto on_event = [&](connection& c, event_scanner::event const& e, std::uint64_t rx) {
         ++deliveries;
@@ -786,9 +874,11 @@ int run_fanout(options const& opt, std::size_t subs)
         else
             ++unstamped;
         if (e.id) {
-            if (c.next_id != 0 && *e.id != c.next_id)
+            if (c.last_id && !in_order(*c.last_id, *e.id))
                 ++c.out_of_order;
-            c.next_id = *e.id + 1;
+            c.last_id = e.id;
+        } else {
+            ++no_id;
         }
     };
     std::string error;
@@ -798,6 +888,10 @@ int run_fanout(options const& opt, std::size_t subs)
     double const connect_s = seconds_since(t0);
     if (cl.headed() < subs)
         error = cl.failed() ? cl.error() : "deadline reached before every subscriber had its headers";
+    // --settle-ms: reading on meanwhile.
+    for (std::uint64_t const until = now_ns() + static_cast<std::uint64_t>(opt.settle_ms) * 1'000'000u;
+         error.empty() && now_ns() < until;)
+        cl.poll(10, on_event);
 
     publish_result pub;
     std::atomic<bool> published{false};
@@ -850,7 +944,13 @@ int run_fanout(options const& opt, std::size_t subs)
     double const p50 = pct(0.50);
     double const p99 = pct(0.99);
     double const pmax = lat.empty() ? 0.0 : static_cast<double>(*std::max_element(lat.begin(), lat.end())) * 1e-6;
-    bool const ok = error.empty() && missing == 0 && out_of_order == 0 && unstamped == 0 && pub.accepted == opt.events;
+    // The publish rate: 202 answers from the first request sent to the last answer read.
+    double const answer_s = pub.answered_ns > pub.first_ns && pub.first_ns ? static_cast<double>(pub.answered_ns - pub.first_ns) * 1e-9 : 0;
+    double const pub_rate = answer_s > 0 ? static_cast<double>(pub.accepted) / answer_s : 0;
+    std::size_t const pub_conns = static_cast<std::size_t>(opt.publish_conns) *
+                                  (opt.publish_ports.empty() ? opt.ports.size() : opt.publish_ports.size());
+    bool const ok = error.empty() && missing == 0 && out_of_order == 0 && unstamped == 0 && no_id == 0 &&
+                   pub.accepted == opt.events;
     if (opt.json) {
         std::printf("%s\n", json_out{}
                                 .str("mode", opt.mode)
@@ -864,6 +964,7 @@ int run_fanout(options const& opt, std::size_t subs)
                                 .num("missing", missing)
                                 .num("out_of_order", out_of_order)
                                 .num("unstamped", unstamped)
+                                .num("no_id", no_id)
                                 .num("connect_s", connect_s, 3)
                                 .num("publish_s", pub.last_ns > pub.first_ns ? static_cast<double>(pub.last_ns - pub.first_ns) * 1e-9 : 0.0, 4)
                                 .num("seconds", span, 4)
@@ -871,11 +972,18 @@ int run_fanout(options const& opt, std::size_t subs)
                                 .num("p50_ms", p50, 3)
                                 .num("p99_ms", p99, 3)
                                 .num("max_ms", pmax, 3)
+                                .num("publish_conns", static_cast<long>(pub_conns))
+                                .num("window", opt.window)
+                                .num("answer_s", answer_s, 4)
+                                .num("publishes_per_s", pub_rate, 0)
                                 .num("failed", static_cast<long>(cl.failed()))
                                 .raw("ok", ok ? "true" : "false")
                                 .str("error", error)
                                 .text()
                                 .c_str());
+    } else if (subs == 0) {
+        std::printf("publish: %ld/%ld answered 202 in %.3f s on %zu connection(s), up to %ld in flight: %.0f publishes/s%s%s\n",
+                    pub.accepted, opt.events, answer_s, pub_conns, opt.window, pub_rate, ok ? "" : "  FAILED: ", error.c_str());
     } else {
         std::printf("fanout: %zu subscribers (ready in %.2f s), %ld/%ld events published%s%ld us apart: %llu deliveries in %.3f s, "
                     "%.0f deliveries/s, p50 %.2f ms, p99 %.2f ms, max %.2f ms, missing %llu, out of order %llu%s%s\n",
@@ -890,7 +998,7 @@ int run_fanout(options const& opt, std::size_t subs)
 int run_idle(options const& opt, std::size_t conns)
 {
     std::string error;
-    long const streams_before = open_streams(opt.port);
+    long const streams_before = open_streams(opt.ports.front());
     long const rss_before = opt.server_pid > 0 ? rss_kib_of(opt.server_pid) : -1;
     if (streams_before < 0)
         error = "GET /stats failed";
@@ -910,7 +1018,7 @@ int run_idle(options const& opt, std::size_t conns)
     while (now_ns() < settle)
         cl.poll(50, ignore);
     long const rss_after = opt.server_pid > 0 ? rss_kib_of(opt.server_pid) : -1;
-    long const streams = open_streams(opt.port);
+    long const streams = open_streams(opt.ports.front());
     if (error.empty() && streams - streams_before != static_cast<long>(conns))
         error = "/stats open_streams is " + std::to_string(streams) + ", expected " +
                 std::to_string(streams_before + static_cast<long>(conns));
@@ -920,7 +1028,7 @@ int run_idle(options const& opt, std::size_t conns)
     cl.close_all();
     long streams_after = -1;
     for (int i = 0; i < 100; ++i) {
-        streams_after = open_streams(opt.port);
+        streams_after = open_streams(opt.ports.front());
         if (streams_after == streams_before)
             break;
         std::this_thread::sleep_for(50ms);
@@ -972,10 +1080,20 @@ bool parse_options(int argc, char** argv, options& opt)
         std::string_view const a = argv[i];
         bool const has = i + 1 < argc;
         long v = 0;
-        if (a == "--port" && has) {
-            if (!number(argv[++i], 1, 65535, v))
-                return false;
-            opt.port = static_cast<unsigned short>(v);
+        if ((a == "--port" || a == "--publish-port") && has) {
+            auto& list = a == "--port" ? opt.ports : opt.publish_ports;
+            list.clear();
+            std::string_view rest = argv[++i];
+            for (;;) {
+                auto const comma = rest.find(',');
+                std::string const one(rest.substr(0, comma));
+                if (!number(one.c_str(), 1, 65535, v) || list.size() == 64)
+                    return false;
+                list.push_back(static_cast<unsigned short>(v));
+                if (comma == std::string_view::npos)
+                    break;
+                rest.remove_prefix(comma + 1);
+            }
         } else if (a == "--count" && has) {
             if (!number(argv[++i], 1, 1'000'000'000, opt.count))
                 return false;
@@ -983,7 +1101,13 @@ bool parse_options(int argc, char** argv, options& opt)
             if (!number(argv[++i], 0, 16 << 20, opt.size))
                 return false;
         } else if ((a == "--conns" || a == "--subs") && has) {
-            if (!number(argv[++i], 1, 100'000, opt.conns))
+            if (!number(argv[++i], 0, 100'000, opt.conns)) // 0: fanout only, the publish rate alone
+                return false;
+        } else if (a == "--settle-ms" && has) {
+            if (!number(argv[++i], 0, 60'000, opt.settle_ms))
+                return false;
+        } else if (a == "--publish-conns" && has) {
+            if (!number(argv[++i], 1, 256, opt.publish_conns))
                 return false;
         } else if (a == "--events" && has) {
             if (!number(argv[++i], 1, 1'000'000, opt.events))
@@ -1011,8 +1135,12 @@ bool parse_options(int argc, char** argv, options& opt)
             return false;
         }
     }
-    if (opt.mode.empty() || opt.port == 0)
+    if (opt.mode.empty() || opt.ports.empty())
         return false;
+    if (opt.conns == 0 && opt.mode != "fanout")
+        return false;
+    if (opt.mode == "idle" && opt.ports.size() != 1)
+        return false; // its checks read one server's /stats and VmRSS
     if (opt.mode == "fanout" && opt.size < 40)
         return false; // the stamp needs room
     for (char c : opt.topic)
@@ -1022,12 +1150,16 @@ bool parse_options(int argc, char** argv, options& opt)
 }
 
 constexpr char const* usage =
-    "usage: sse_load --port P MODE [options]\n"
+    "usage: sse_load --port P[,P2,...] MODE [options]   (connections round-robin over the ports)\n"
     "  stream      [--count N] [--size B]                 one GET /stream?count=N&size=B\n"
     "  concurrent  [--conns C] [--count N] [--size B]     C of them at once (default 50)\n"
     "  fanout      [--subs K] [--events E] [--interval-us U] [--size S] [--window W] [--topic T]\n"
-    "              K subscribers (default 1000), E publishes (default 200, burst when U is 0)\n"
-    "  idle        [--conns C] [--server-pid PID]         C idle streams (default 10000)\n"
+    "              [--publish-port P[,P2,...]] [--publish-conns N] [--settle-ms M]\n"
+    "              K subscribers (default 1000; 0: the publish rate alone), E publishes (default 200,\n"
+    "              burst when U is 0) round-robin over N connections to each publish port (default:\n"
+    "              --port), W in flight in all, M ms after the last subscriber has its headers;\n"
+    "              ids decimal and consecutive, or Redis entry ids increasing\n"
+    "  idle        [--conns C] [--server-pid PID]         C idle streams (default 10000), one port\n"
     "  common      [--seconds S] (deadline, default 60) [--json]\n";
 
 } // namespace
@@ -1043,12 +1175,13 @@ int main(int argc, char** argv)
     // The hard deadline: whatever happens, the process ends 30 s after the
     // measurement's own deadline.
     ::alarm(static_cast<unsigned>(opt.seconds) + 30);
-    long const conns = opt.conns ? opt.conns
+    long const conns = opt.conns >= 0 ? opt.conns
                        : opt.mode == "stream"     ? 1
                        : opt.mode == "concurrent" ? 50
                        : opt.mode == "fanout"     ? 1'000
                                                   : 10'000;
-    if (!raise_nofile(static_cast<std::size_t>(conns) + 64))
+    std::size_t const publishers = static_cast<std::size_t>(opt.publish_conns) * std::max(opt.ports.size(), opt.publish_ports.size());
+    if (!raise_nofile(static_cast<std::size_t>(conns) + publishers + 64))
         return 1;
     if (opt.topic.empty())
         opt.topic = "load-" + std::to_string(::getpid()) + "-" + std::to_string(now_ns());

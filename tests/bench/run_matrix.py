@@ -82,11 +82,11 @@ def machine():
 
 
 class Server:
-    """reference_server on a free port; stopped with SIGTERM."""
+    """reference_server on a free port (with `args` after its own); stopped with SIGTERM."""
 
-    def __init__(self, path, threads=1):
+    def __init__(self, path, threads=1, args=()):
         self.err = tempfile.TemporaryFile()
-        self.proc = subprocess.Popen([path, "--port", "0", "--threads", str(threads)],
+        self.proc = subprocess.Popen([path, "--port", "0", "--threads", str(threads)] + [str(a) for a in args],
                                      stdout=subprocess.PIPE, stderr=self.err)
         self.port = None
         deadline = time.monotonic() + SERVER_START_S
