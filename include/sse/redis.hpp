@@ -51,6 +51,14 @@ struct redis_options {
     /// How long a connection attempt may take. Default: 2 s.
     std::chrono::milliseconds connect_timeout = std::chrono::seconds(2);
 
+    /** How long Redis may take to answer a command (a publish, a replay)
+        before the connection counts as lost and is made again: a Redis
+        that hangs without closing its connections fails publishes with
+        `error::backend_unavailable` after this long instead of holding
+        them. Zero: no limit. Default: 5 s.
+    */
+    std::chrono::milliseconds answer_timeout = std::chrono::seconds(5);
+
     /// The first wait before connecting again after a failure; it doubles
     /// on each failure in a row. Default: 50 ms.
     std::chrono::milliseconds reconnect_min = std::chrono::milliseconds(50);

@@ -423,6 +423,42 @@ TEST_CASE("redis: Redis down, then back")
     CHECK_FALSE(next(sub, 100ms));
 }
 
+TEST_CASE("redis: a Redis that hangs fails publishes after answer_timeout, and is reconnected to")
+{
+    sse::test::redis_server redis;
+    runner run;
+    auto o = instance::options(redis.port());
+    o.answer_timeout = 300ms;
+    auto backend = std::make_shared<sse::redis_backend>(run.executor(), o);
+    sse::broadcaster hub({}, backend);
+    auto const until = std::chrono::steady_clock::now() + 5s;
+    while (!backend->connected() && std::chrono::steady_clock::now() < until)
+        std::this_thread::sleep_for(5ms);
+    REQUIRE(backend->connected());
+
+    redis.pause();
+    std::promise<sse::error_code> p;
+    auto const start = std::chrono::steady_clock::now();
+    hub.async_publish("t", sse::message{}.data("x"), anywhere([&](sse::error_code ec, std::string) { p.set_value(ec); }));
+    auto f = p.get_future();
+    REQUIRE(f.wait_for(5s) == std::future_status::ready);
+    CHECK(f.get() == sse::error::backend_unavailable);
+    CHECK(std::chrono::steady_clock::now() - start >= 300ms);
+    CHECK_FALSE(backend->connected());
+
+    redis.resume();
+    std::string id;
+    for (int i = 0; i < 100 && id.empty(); ++i) {
+        std::promise<std::string> q;
+        hub.async_publish("t", sse::message{}.data("y"), anywhere([&](sse::error_code ec, std::string got) { q.set_value(ec ? "" : got); }));
+        id = q.get_future().get();
+        if (id.empty())
+            std::this_thread::sleep_for(50ms);
+    }
+    CHECK(!id.empty());
+    backend->close();
+}
+
 TEST_CASE("redis: unreachable at start; connects once Redis is there")
 {
     auto const port = sse::test::free_port();

@@ -83,12 +83,19 @@ public:
         throw std::runtime_error("redis-server did not start on port " + port);
     }
 
+    // Freezes it (SIGSTOP): its connections stay open and nothing answers.
+    void pause() { ::kill(pid_, SIGSTOP); }
+
+    // Lets it run again (SIGCONT).
+    void resume() { ::kill(pid_, SIGCONT); }
+
     // Stops it (SIGKILL: no goodbye to the clients, nothing saved).
     void stop()
     {
         if (pid_ <= 0)
             return;
         ::kill(pid_, SIGKILL);
+        ::kill(pid_, SIGCONT);
         ::waitpid(pid_, nullptr, 0);
         pid_ = -1;
     }

@@ -148,6 +148,8 @@ struct redis_state : std::enable_shared_from_this<redis_state> {
     bool reading = false;
     net::steady_timer retry_timer;
     net::steady_timer connect_timer;
+    net::steady_timer answer_timer;
+    std::deque<std::chrono::steady_clock::time_point> sent; // of the commands waiting for an answer
     std::chrono::milliseconds backoff{};
     std::map<std::string, topic, std::less<>> topics;
     std::uint64_t next_serial = 0;
@@ -158,6 +160,7 @@ struct redis_state : std::enable_shared_from_this<redis_state> {
         , options(std::move(o))
         , retry_timer(strand)
         , connect_timer(strand)
+        , answer_timer(strand)
         , backoff(options.reconnect_min)
     {
         std::random_device rd;
@@ -288,6 +291,8 @@ struct redis_state : std::enable_shared_from_this<redis_state> {
         auto c = std::move(cmd);
         auto r = std::move(reader);
         reading = false;
+        sent.clear();
+        answer_timer.cancel();
         if (c)
             c->close();
         if (r)
@@ -309,6 +314,45 @@ struct redis_state : std::enable_shared_from_this<redis_state> {
         auto waiting = std::move(replays);
         for (auto& r : waiting)
             complete(std::move(r.handler), error_code(net::error::operation_aborted), backend_replay{});
+    }
+
+    // Sends a command on the command connection, watched: Redis must
+    // answer within answer_timeout, or the connection counts as lost (a
+    // Redis that hangs would otherwise hold every publish forever).
+    void send(std::span<std::string_view const> args, redis_link::callback cb)
+    {
+        if (!cmd)
+            return;
+        auto const g = generation;
+        bool const sent_ok = cmd->command(args, [self = shared_from_this(), g, cb = std::move(cb)](redisReply const* r) {
+            if (self->generation == g && !self->sent.empty())
+                self->sent.pop_front(); // answers come in order
+            cb(r);
+        });
+        if (!sent_ok)
+            return;
+        sent.push_back(std::chrono::steady_clock::now());
+        if (sent.size() == 1)
+            watch_answers();
+    }
+
+    void send(std::initializer_list<std::string_view> args, redis_link::callback cb)
+    {
+        send(std::span<std::string_view const>(args.begin(), args.size()), std::move(cb));
+    }
+
+    void watch_answers()
+    {
+        if (sent.empty() || options.answer_timeout.count() <= 0)
+            return;
+        answer_timer.expires_at(sent.front() + options.answer_timeout);
+        answer_timer.async_wait([self = shared_from_this(), g = generation](error_code ec) {
+            if (ec || self->generation != g || self->sent.empty())
+                return;
+            if (std::chrono::steady_clock::now() >= self->sent.front() + self->options.answer_timeout)
+                return self->lost(g, "Redis did not answer in time");
+            self->watch_answers(); // the oldest was answered: watch the next
+        });
     }
 
     //--------------------------------------------------------------------------
@@ -368,7 +412,7 @@ struct redis_state : std::enable_shared_from_this<redis_state> {
     void probe(std::string const& key, std::string const& id, Done done)
     {
         if (id.empty()) {
-            cmd->command({"XINFO", "STREAM", key}, [done = std::move(done)](redisReply const* r) mutable {
+            send({"XINFO", "STREAM", key}, [done = std::move(done)](redisReply const* r) mutable {
                 if (!r)
                     return; // the link ended: started again on the next one
                 done(false, std::string(reply_text(reply_field(r, "last-generated-id"))));
@@ -396,10 +440,10 @@ struct redis_state : std::enable_shared_from_this<redis_state> {
     void transaction(std::initializer_list<std::initializer_list<std::string_view>> cmds, redis_link::callback done)
     {
         auto const ignore = [](redisReply const*) {};
-        cmd->command({"MULTI"}, ignore);
+        send({"MULTI"}, ignore);
         for (auto const& c : cmds)
-            cmd->command(c, ignore);
-        cmd->command({"EXEC"}, std::move(done));
+            send(c, ignore);
+        send({"EXEC"}, std::move(done));
     }
 
     // Wakes the reader so that its next XREAD names every started topic.
@@ -409,8 +453,8 @@ struct redis_state : std::enable_shared_from_this<redis_state> {
             return;
         if (!reading)
             return read();
-        cmd->command({"XADD", wake_key, "MAXLEN", "1", "*", "w", "1"}, [](redisReply const*) {});
-        cmd->command({"PEXPIRE", wake_key, "60000"}, [](redisReply const*) {});
+        send({"XADD", wake_key, "MAXLEN", "1", "*", "w", "1"}, [](redisReply const*) {});
+        send({"PEXPIRE", wake_key, "60000"}, [](redisReply const*) {});
     }
 
     // One blocking XREAD of every started topic, and the wake key.
@@ -509,7 +553,7 @@ struct redis_state : std::enable_shared_from_this<redis_state> {
             }
             self->complete(std::move(*h), error_code(), std::string(reply_text(r)));
         };
-        cmd->command({"XADD", key, "MAXLEN", "~", max_len, "*", with_id ? "d" : "c", event.view()}, std::move(done));
+        send({"XADD", key, "MAXLEN", "~", max_len, "*", with_id ? "d" : "c", event.view()}, std::move(done));
     }
 
     void replay(replay_request r)
@@ -525,7 +569,7 @@ struct redis_state : std::enable_shared_from_this<redis_state> {
         auto const k = entry_id::parse(req->after);
         if (!k) {
             // Not an id of ours: a gap, then all the stream holds.
-            cmd->command({"XRANGE", key, "-", "+"}, [self = shared_from_this(), req](redisReply const* r) {
+            send({"XRANGE", key, "-", "+"}, [self = shared_from_this(), req](redisReply const* r) {
                 self->replayed(std::move(*req), r, nullptr, true);
             });
             return;
