@@ -248,6 +248,19 @@ TEST_CASE("redis: a subscriber resumes after an id, with no gap and no duplicate
         CHECK(next(sub) == "event: gap\ndata: 1-1\n\n");
         CHECK(next(sub) == event(ids[0], "0"));
     }
+    SECTION("after an id this instance has not read yet")
+    {
+        // b follows the topic, but resumes after an event the moment a
+        // published it, before b's reader may have brought it: that event
+        // must not come live afterwards.
+        auto standing = b.subscribe("t");
+        for (int i = 0; i < 100; ++i) {
+            auto const k = a.must_publish("t", "k" + std::to_string(i));
+            auto sub = b.hub.subscribe("t", k);
+            auto const next_id = a.must_publish("t", "n" + std::to_string(i));
+            REQUIRE(next(sub) == event(next_id, "n" + std::to_string(i)));
+        }
+    }
     SECTION("while another instance publishes as fast as it can")
     {
         // Resumptions at every moment of a burst: each one must see the

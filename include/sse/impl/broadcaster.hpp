@@ -312,7 +312,10 @@ inline void finish_replay(
     }
     if (replay.gap && !o.gap_event.empty())
         sub.deliver(gap_event(o, after), ready);
-    std::string last;
+    // Live events up to the last one replayed are duplicates, and so are
+    // those up to the id resumed after (this instance may not have read
+    // that far yet): unless it is a gap, that id is one of the backend's.
+    std::string last = replay.gap ? std::string() : std::string(after);
     for (auto& e : replay.events) {
         if (!e.id.empty())
             last = e.id;
