@@ -83,17 +83,22 @@
 #include <sse/serialized.hpp>
 #include <sse/server.hpp>
 #include <sse/sources/coro.hpp>
+#include <sse/sources/pipe.hpp>
 #include <sse/stream_response.hpp>
 
 #ifdef SSE_HAS_REDIS
 #include <sse/redis.hpp>
 #endif
 
+#include <boost/asio/append.hpp>
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/associated_cancellation_slot.hpp>
+#include <boost/asio/associated_executor.hpp>
 #include <boost/asio/experimental/coro.hpp>
 #include <boost/asio/experimental/use_coro.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/ssl/context.hpp>
@@ -194,55 +199,41 @@ struct stream_params {
     std::optional<std::string> event;
 };
 
-// Event i of /stream as wire bytes, written straight into one shared block:
-// "id: i", "event: NAME" when given, "data: i:xxx..." of max(size, len)
-// bytes. The data has no line break and the name was checked by the message
-// builder, so the bytes are exactly what sse::message would write.
-sse::serialized numbered_event(std::uint64_t i, std::size_t size, std::optional<std::string> const& event)
-{
-    char digits[24];
-    auto const n = static_cast<std::size_t>(std::to_chars(digits, digits + sizeof digits, i).ptr - digits);
-    std::string_view const id(digits, n);
-    std::size_t const data_size = std::max(size, n + 1);
-    std::size_t const total = (4 + n + 1) + (event ? 7 + event->size() + 1 : 0) + (6 + data_size + 1) + 1;
-    return sse::serialized::build(total, [&](char* p) {
-        auto const put = [&p](std::string_view s) {
-            std::memcpy(p, s.data(), s.size());
-            p += s.size();
-        };
-        put("id: ");
-        put(id);
-        put("\n");
-        if (event) {
-            put("event: ");
-            put(*event);
-            put("\n");
-        }
-        put("data: ");
-        put(id);
-        put(":");
-        std::memset(p, 'x', data_size - n - 1);
-        p += data_size - n - 1;
-        put("\n\n");
-    });
-}
-
 // GET /stream: count events, the first at once, then one every interval (as
-// fast as the client reads when it is zero).
-net::experimental::coro<sse::serialized> numbered(executor_type ex, producer_guard, stream_params p)
+// fast as the client reads when it is zero). A push-style producer: each
+// co_await out.async_send(msg) completes at once while the pipe has room,
+// and the stream takes everything queued in one turn. One message is
+// reused, so an event costs no allocation once warm. When the stream ends,
+// the send (or the timer's wait) throws, and the coroutine is gone.
+net::awaitable<void> numbered(sse::stream_writer out, producer_guard, stream_params p)
 {
+    auto const ex = co_await net::this_coro::executor;
     net::steady_timer timer(ex);
     auto next = std::chrono::steady_clock::now();
     // An interval of centuries waits as long as one of a year: the timer's
     // clock counts nanoseconds in 64 bits.
     auto const interval = std::min<std::chrono::milliseconds>(p.interval, std::chrono::hours(24 * 365));
+    sse::message msg;
+    std::string data;
     for (std::uint64_t i = 1; p.count == 0 || i <= p.count; ++i) {
         if (i > 1 && interval.count() > 0) {
             next += interval;
             timer.expires_at(next);
-            co_await timer.async_wait(net::experimental::use_coro);
+            co_await timer.async_wait(net::use_awaitable);
         }
-        co_yield numbered_event(i, p.size, p.event);
+        // "id: i", "event: NAME" when given, "data: i:xxx..." of max(size, len) bytes.
+        char digits[24];
+        auto const n = static_cast<std::size_t>(std::to_chars(digits, digits + sizeof digits, i).ptr - digits);
+        std::string_view const id(digits, n);
+        data.assign(id);
+        data += ':';
+        data.append(std::max(p.size, n + 1) - n - 1, 'x');
+        msg.clear();
+        msg.id(id);
+        if (p.event)
+            msg.event(*p.event);
+        msg.data(data);
+        co_await out.async_send(msg);
     }
 }
 
@@ -279,16 +270,49 @@ net::experimental::coro<sse::message> just(executor_type, producer_guard, sse::m
     co_yield std::move(msg);
 }
 
-// GET /idle: never yields; the stream sends keep-alive comments meanwhile.
-// Ending the stream cancels the wait, which ends the coroutine.
-net::experimental::coro<sse::message> idle(executor_type ex, producer_guard)
-{
-    net::steady_timer timer(ex, net::steady_timer::time_point::max());
-    for (;;) {
-        co_await timer.async_wait(net::experimental::use_coro);
-        co_yield sse::message{}.comment("unreachable");
+// GET /idle: a source that never yields; the stream sends keep-alive
+// comments meanwhile. Not a coroutine: an idle stream keeps no frame and no
+// timer, only the pending async_next, parked in the cancellation slot that
+// the stream emits on when it ends (which completes it, aborted).
+class idle_source {
+public:
+    using value_type = sse::serialized;
+
+    explicit idle_source(producer_guard guard) noexcept : guard_(std::move(guard)) {}
+
+    template <net::completion_token_for<void(sse::error_code, std::optional<sse::serialized>)> Token>
+    auto async_next(Token&& token)
+    {
+        return net::async_initiate<Token, void(sse::error_code, std::optional<sse::serialized>)>(
+            [](auto handler) {
+                auto slot = net::get_associated_cancellation_slot(handler);
+                // Without a slot nothing could end the wait: the request is dropped.
+                if (slot.is_connected())
+                    slot.template emplace<parked<decltype(handler)>>(std::move(handler));
+            },
+            token
+        );
     }
-}
+
+private:
+    template <class Handler>
+    struct parked {
+        explicit parked(Handler&& h) : handler(std::move(h)) {}
+
+        void operator()(net::cancellation_type)
+        {
+            if (std::exchange(done, true))
+                return;
+            auto const ex = net::get_associated_executor(handler);
+            net::post(ex, net::append(std::move(handler), net::error::operation_aborted, std::optional<sse::serialized>()));
+        }
+
+        Handler handler;
+        bool done = false;
+    };
+
+    producer_guard guard_;
+};
 
 // GET /subscribe: a broadcaster subscription, counted in /stats as a
 // producer. The broadcaster does the resumption (see routes::routes).
@@ -451,7 +475,7 @@ public:
         if (path == "/publish")
             return publish(req, *q);
         if (path == "/idle")
-            return events(req, idle(ex, producer_guard(stats_)));
+            return events(req, idle_source(producer_guard(stats_)));
         if (path == "/stats")
             return stats(req);
         return sse::make_response(req, http::status::ok, std::string(page), "text/html; charset=utf-8");
@@ -506,7 +530,11 @@ private:
                 return plain(req, http::status::bad_request, "event: " + ec.message() + '\n');
             p.event = std::string(*event);
         }
-        return events(req, numbered(ex, producer_guard(stats_), std::move(p)));
+        // The producer runs on the connection's strand, `ex`.
+        auto producer = [guard = producer_guard(stats_), p = std::move(p)](sse::stream_writer out) mutable {
+            return numbered(std::move(out), std::move(guard), std::move(p));
+        };
+        return events(req, sse::spawn_writer(ex, std::move(producer)));
     }
 
     sse::response last_event_id(request const& req, executor_type const& ex)

@@ -11,7 +11,9 @@
 // The core of the library. Optional parts have headers of their own:
 // <sse/json.hpp> for JSON payloads, <sse/sources/...> for the source
 // adapters (coro, channel, range). The type-erased source,
-// <sse/sources/any.hpp>, is core: sse::response and the servers use it.
+// <sse/sources/any.hpp>, is core: sse::response and the servers use it;
+// so is the push-style writer, <sse/sources/pipe.hpp>, which needs no
+// experimental Asio header.
 
 #include <sse/broadcaster.hpp>
 #include <sse/error.hpp>
@@ -25,6 +27,7 @@
 #include <sse/serialized.hpp>
 #include <sse/server_options.hpp>
 #include <sse/sources/any.hpp>
+#include <sse/sources/pipe.hpp>
 #include <sse/stream_response.hpp>
 #include <sse/version.hpp>
 

@@ -14,7 +14,11 @@
 //      N events from a std::ranges view (building an sse::message per event,
 //      or copying one prebuilt sse::serialized), or from a
 //      net::experimental::coro producer that co_yields as fast as it can
-//      (messages, or serialized). The client is a blocking socket in another
+//      (messages, or serialized; or 64 KiB batches of messages serialized
+//      into one sse::serialized per co_yield), or from a net::awaitable
+//      producer that pushes into an sse::stream_writer (sse::spawn_writer:
+//      one co_await out.async_send(msg) per event, with one message reused,
+//      or one prebuilt sse::serialized). The client is a blocking socket in another
 //      thread that reads into a 1 MiB buffer and walks the chunk framing
 //      (to check the byte count) until the last chunk. Time runs from the
 //      request to the last chunk. The server's CPU time per event is the
@@ -65,6 +69,7 @@
 #include <sse/serialized.hpp>
 #include <sse/sources/channel.hpp>
 #include <sse/sources/coro.hpp>
+#include <sse/sources/pipe.hpp>
 #include <sse/sources/range.hpp>
 #include <sse/stream_response.hpp>
 
@@ -301,7 +306,16 @@ client_result read_stream(unsigned short port, clock_type::duration limit)
 
 // ------------------------------------------------------------ throughput
 
-enum class server_kind { sse_range_message, sse_range_serialized, sse_coro_message, sse_coro_serialized, beast_loop };
+enum class server_kind {
+    sse_range_message,
+    sse_range_serialized,
+    sse_coro_message,
+    sse_coro_serialized,
+    sse_coro_batch,
+    sse_pipe_message,
+    sse_pipe_serialized,
+    beast_loop
+};
 
 constexpr server_kind all_kinds[] = {
     server_kind::beast_loop,
@@ -309,6 +323,9 @@ constexpr server_kind all_kinds[] = {
     server_kind::sse_range_serialized,
     server_kind::sse_coro_message,
     server_kind::sse_coro_serialized,
+    server_kind::sse_coro_batch,
+    server_kind::sse_pipe_message,
+    server_kind::sse_pipe_serialized,
 };
 
 char const* name_of(server_kind k)
@@ -318,6 +335,9 @@ char const* name_of(server_kind k)
     case server_kind::sse_range_serialized: return "sse range<serialized>";
     case server_kind::sse_coro_message: return "sse coro<message>";
     case server_kind::sse_coro_serialized: return "sse coro<serialized>";
+    case server_kind::sse_coro_batch: return "sse coro, 64 KiB batches";
+    case server_kind::sse_pipe_message: return "sse pipe, message";
+    case server_kind::sse_pipe_serialized: return "sse pipe, serialized";
     case server_kind::beast_loop: return "beast chunk/event";
     }
     return "?";
@@ -401,6 +421,42 @@ xp::coro<sse::serialized> produce_serialized(net::any_io_executor, std::size_t n
         co_yield s;
 }
 
+// Several messages per resumption: each co_yield hands over up to 64 KiB
+// of serialized messages (one message, reused, serialized into a string).
+xp::coro<sse::serialized> produce_batches(net::any_io_executor, std::size_t n, std::string_view data)
+{
+    constexpr std::size_t batch_bytes = 64 * 1024;
+    sse::message msg;
+    std::string batch;
+    for (std::size_t i = 0; i < n;) {
+        batch.clear();
+        for (; i < n && batch.size() < batch_bytes; ++i) {
+            msg.clear();
+            msg.data(data);
+            sse::serialize(msg, batch);
+        }
+        co_yield sse::serialized::from_wire(batch);
+    }
+}
+
+// A push-style producer: co_await out.async_send(msg) completes at once
+// while the pipe has room. One message, reused.
+net::awaitable<void> send_messages(sse::stream_writer out, std::size_t n, std::string_view data)
+{
+    sse::message msg;
+    for (std::size_t i = 0; i < n; ++i) {
+        msg.clear();
+        msg.data(data);
+        co_await out.async_send(msg);
+    }
+}
+
+net::awaitable<void> send_serialized(sse::stream_writer out, std::size_t n, sse::serialized s)
+{
+    for (std::size_t i = 0; i < n; ++i)
+        co_await out.async_send(s);
+}
+
 struct server_result {
     bool ok = false;
     std::string error;
@@ -426,6 +482,18 @@ net::awaitable<void> serve_events(beast::tcp_stream& stream, http::request<http:
             stream, sse::stream_response{req, produce_serialized(ex, n, sse::serialized::from_wire(wire))},
             net::as_tuple(net::use_awaitable)
         );
+    } else if constexpr (Kind == server_kind::sse_coro_batch) {
+        std::tie(ec) = co_await sse::async_write(
+            stream, sse::stream_response{req, produce_batches(ex, n, data)}, net::as_tuple(net::use_awaitable)
+        );
+    } else if constexpr (Kind == server_kind::sse_pipe_message) {
+        auto source = sse::spawn_writer(ex, [n, &data](sse::stream_writer out) { return send_messages(std::move(out), n, data); });
+        std::tie(ec) = co_await sse::async_write(stream, sse::stream_response{req, std::move(source)}, net::as_tuple(net::use_awaitable));
+    } else if constexpr (Kind == server_kind::sse_pipe_serialized) {
+        auto source = sse::spawn_writer(ex, [n, s = sse::serialized::from_wire(wire)](sse::stream_writer out) {
+            return send_serialized(std::move(out), n, s);
+        });
+        std::tie(ec) = co_await sse::async_write(stream, sse::stream_response{req, std::move(source)}, net::as_tuple(net::use_awaitable));
     } else {
         // How a Beast user writes an event stream by hand: the header, then
         // one chunk per event, each write awaited before the next.
@@ -492,6 +560,9 @@ throughput_run run_throughput(server_kind kind, std::size_t n, std::string const
     case server_kind::sse_range_serialized: spawn.operator()<server_kind::sse_range_serialized>(); break;
     case server_kind::sse_coro_message: spawn.operator()<server_kind::sse_coro_message>(); break;
     case server_kind::sse_coro_serialized: spawn.operator()<server_kind::sse_coro_serialized>(); break;
+    case server_kind::sse_coro_batch: spawn.operator()<server_kind::sse_coro_batch>(); break;
+    case server_kind::sse_pipe_message: spawn.operator()<server_kind::sse_pipe_message>(); break;
+    case server_kind::sse_pipe_serialized: spawn.operator()<server_kind::sse_pipe_serialized>(); break;
     case server_kind::beast_loop: spawn.operator()<server_kind::beast_loop>(); break;
     }
     auto const limit = 120s;
