@@ -2,8 +2,10 @@
 # (through pkg-config; Debian's package has no CMake config). Used by the
 # project and by the installed package config alike.
 #
-# nghttp2's protections are detected by symbol, not by version: distributions
-# backport security fixes (Debian's 1.52 has the rapid-reset limit of 1.57).
+# nghttp2's protections and the features the session uses are detected by
+# symbol, not by version: distributions backport fixes (Debian's 1.52 has the
+# rapid-reset limit of 1.57). Each one found is a compile definition of
+# sse::http2; the session does without the ones missing.
 
 if(TARGET sse::http2)
     return()
@@ -29,6 +31,15 @@ if(TARGET PkgConfig::SSE_NGHTTP2)
             SSE_NGHTTP2_HAS_STREAM_RESET_RATE_LIMIT)
         check_cxx_symbol_exists(nghttp2_option_set_max_continuations nghttp2/nghttp2.h
             SSE_NGHTTP2_HAS_MAX_CONTINUATIONS)
+        # DATA payloads written from the stream's own bytes (NGHTTP2_DATA_FLAG_NO_COPY).
+        check_cxx_symbol_exists(nghttp2_session_callbacks_set_send_data_callback nghttp2/nghttp2.h
+            SSE_NGHTTP2_HAS_SEND_DATA_CALLBACK)
+        # DATA frames larger than 16 KiB when the peer allows them.
+        check_cxx_symbol_exists(nghttp2_session_callbacks_set_data_source_read_length_callback
+            nghttp2/nghttp2.h SSE_NGHTTP2_HAS_READ_LENGTH_CALLBACK)
+        # The connection's receive window set outright.
+        check_cxx_symbol_exists(nghttp2_session_set_local_window_size nghttp2/nghttp2.h
+            SSE_NGHTTP2_HAS_SET_LOCAL_WINDOW_SIZE)
         cmake_pop_check_state()
     endif()
 
@@ -37,9 +48,11 @@ if(TARGET PkgConfig::SSE_NGHTTP2)
     if(SSE_NGHTTP2_HAS_STREAM_RESET_RATE_LIMIT)
         target_compile_definitions(sse_http2 INTERFACE SSE_NGHTTP2_HAS_STREAM_RESET_RATE_LIMIT=1)
     endif()
-    if(SSE_NGHTTP2_HAS_MAX_CONTINUATIONS)
-        target_compile_definitions(sse_http2 INTERFACE SSE_NGHTTP2_HAS_MAX_CONTINUATIONS=1)
-    endif()
+    foreach(sse_feature MAX_CONTINUATIONS SEND_DATA_CALLBACK READ_LENGTH_CALLBACK SET_LOCAL_WINDOW_SIZE)
+        if(SSE_NGHTTP2_HAS_${sse_feature})
+            target_compile_definitions(sse_http2 INTERFACE SSE_NGHTTP2_HAS_${sse_feature}=1)
+        endif()
+    endforeach()
     add_library(sse::http2 ALIAS sse_http2)
     set(SSE_HTTP2_FOUND TRUE)
 

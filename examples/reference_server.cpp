@@ -304,7 +304,9 @@ private:
             if (std::exchange(done, true))
                 return;
             auto const ex = net::get_associated_executor(handler);
-            net::post(ex, net::append(std::move(handler), net::error::operation_aborted, std::optional<sse::serialized>()));
+            net::post(
+                ex, net::append(std::move(handler), net::error::operation_aborted, std::optional<sse::serialized>())
+            );
         }
 
         Handler handler;

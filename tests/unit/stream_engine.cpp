@@ -96,7 +96,7 @@ struct script {
     {
         CHECK(start() == actions{"watch", "ask", "write()", "wait(+30000)"});
         e.wrote({}, now);
-        auto const heartbeat = e.options().heartbeat.count();
+        auto const heartbeat = e.heartbeat().count();
         CHECK(run() == actions{"cancel_wait"});
         e.timer_fired(now);
         CHECK(run() == (heartbeat ? actions{"wait(+" + std::to_string(heartbeat) + ")"} : actions{}));

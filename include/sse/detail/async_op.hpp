@@ -17,11 +17,14 @@
 // What the base does, once for all of them:
 // - allocates the operation with the completion handler's associated
 //   allocator, and frees it with the same;
-// - keeps outstanding work on the handler's executor until completion;
+// - keeps outstanding work on the handler's executor until completion
+//   (unless the handler says that it runs on the operation's own
+//   executor: then the operation's pending sub-operations keep that work);
 // - installs the caller's cancellation handler in the handler's slot, and
 //   clears it before completing;
 // - gives the sub-operations' handlers the I/O executor and the handler's
-//   allocator (sub_handler);
+//   allocator (sub_handler; for those that may wait long, exact_allocator
+//   when the handler has none of its own);
 // - completes by a post to the handler's executor, after the operation's
 //   memory is freed: never inside the initiating function.
 
@@ -45,11 +48,76 @@
 
 namespace sse::detail {
 
+// Memory of exactly the size asked for, from operator new: what the
+// sub-operations of a composed operation that may wait long get when its
+// caller's handler has no allocator of its own. Asio's default (a recycled
+// block per thread, taken by whatever asks next, however much smaller)
+// lets a wait that lasts (an idle stream's read) keep a block the size of
+// the largest operation before it (a header write: nearly 1 KiB); malloc's
+// own size classes recycle without that waste.
+template <class T>
+class exact_allocator {
+public:
+    using value_type = T;
+
+    exact_allocator() noexcept = default;
+    template <class U>
+    exact_allocator(exact_allocator<U> const&) noexcept
+    {
+    }
+
+    T* allocate(std::size_t n) { return std::allocator<T>().allocate(n); }
+    void deallocate(T* p, std::size_t n) noexcept { std::allocator<T>().deallocate(p, n); }
+
+    template <class U>
+    bool operator==(exact_allocator<U> const&) const noexcept
+    {
+        return true;
+    }
+};
+
+// The allocator for sub-operations given a completion handler's.
+template <class Allocator>
+using sub_allocator_t =
+    std::conditional_t<std::is_same_v<Allocator, std::allocator<void>>, exact_allocator<void>, Allocator>;
+
+// Whether a completion handler runs on the executor of the operation it
+// completes (a sub-operation handler of an operation on the same stream,
+// the server's own connection handlers): it declares a type
+// `io_executor_handler`. The operation then keeps no work guard of its own.
+template <class Handler>
+concept io_executor_handler = requires { typename Handler::io_executor_handler; };
+
+// A cancellation signal for a sub-operation whose memory can be let go.
+// Asio keeps a block for the handler that a slot holds from its first use
+// until the signal's end; an operation that lasts (an idle stream) lets go
+// of the blocks of sub-operations it no longer runs. release() only while
+// no sub-operation that was given slot() is pending.
+class op_signal {
+public:
+    net::cancellation_slot slot() noexcept { return signal_.slot(); }
+    void emit(net::cancellation_type type) { signal_.emit(type); }
+
+    // A new signal in place of the old: no handler, no memory.
+    void release() noexcept
+    {
+        signal_.~cancellation_signal();
+        ::new (static_cast<void*>(&signal_)) net::cancellation_signal();
+    }
+
+private:
+    net::cancellation_signal signal_;
+};
+
 template <class Derived, class Handler, class Executor>
 class async_op {
     using handler_executor = net::associated_executor_t<Handler, Executor>;
-    using work_type =
-        std::decay_t<decltype(net::prefer(std::declval<handler_executor>(), net::execution::outstanding_work.tracked))>;
+    struct no_work {};
+    using work_type = std::conditional_t<
+        io_executor_handler<Handler>,
+        no_work,
+        std::decay_t<
+            decltype(net::prefer(std::declval<handler_executor>(), net::execution::outstanding_work.tracked))>>;
     using rebound_allocator = typename std::allocator_traits<
         net::associated_allocator_t<Handler>>::template rebind_alloc<Derived>;
     using allocator_traits = std::allocator_traits<rebound_allocator>;
@@ -80,23 +148,47 @@ public:
     // The base of each sub-operation's handler: a counted reference to the
     // operation, its I/O executor (the derived operation's get_executor(),
     // its stream's: not stored twice) and the completion handler's
-    // allocator.
-    // One pointer: moving it through an operation's layers copies nothing
-    // else.
-    struct sub_handler {
+    // allocator. One pointer: moving it through an operation's layers
+    // copies nothing else.
+    //
+    // `Waits`: the sub-operation may wait long (a read for the peer's next
+    // bytes, a source's next message): its memory comes from
+    // exact_allocator when the completion handler has no allocator of its
+    // own, so that it holds no larger recycled block while it waits. The
+    // others (writes, posts) recycle Asio's per-thread blocks, the fastest
+    // for what ends soon.
+    template <bool Waits>
+    struct basic_sub_handler {
         ref self;
 
         using executor_type = Executor;
         executor_type get_executor() const noexcept { return self.p->get_executor(); }
 
-        using allocator_type = typename async_op::allocator_type;
-        allocator_type get_allocator() const noexcept { return self.p->get_allocator(); }
+        using allocator_type = std::conditional_t<
+            Waits,
+            sub_allocator_t<typename async_op::allocator_type>,
+            typename async_op::allocator_type>;
+        allocator_type get_allocator() const noexcept
+        {
+            if constexpr (std::is_same_v<allocator_type, typename async_op::allocator_type>)
+                return self.p->get_allocator();
+            else
+                return allocator_type();
+        }
+
+        // It runs on the I/O executor of the operations it completes: they
+        // are on this operation's stream.
+        using io_executor_handler = void;
     };
 
+    using sub_handler = basic_sub_handler<false>;
+    using waiting_handler = basic_sub_handler<true>;
+
     // A sub-operation's handler that also answers for a cancellation slot:
-    // the signal the operation emits to cancel that sub-operation.
-    template <net::cancellation_signal Derived::*Signal>
-    struct cancellable_handler : sub_handler {
+    // the signal (a net::cancellation_signal or an op_signal member) the
+    // operation emits to cancel that sub-operation.
+    template <auto Signal, bool Waits = false>
+    struct cancellable_handler : basic_sub_handler<Waits> {
         using cancellation_slot_type = net::cancellation_slot;
         cancellation_slot_type get_cancellation_slot() const noexcept { return (this->self.p->*Signal).slot(); }
     };
@@ -105,7 +197,7 @@ protected:
     async_op(Handler&& handler, Executor const& ex)
         : handler_(std::move(handler))
         , allocator_(net::get_associated_allocator(handler_))
-        , work_(net::prefer(net::get_associated_executor(handler_, ex), net::execution::outstanding_work.tracked))
+        , work_(make_work(handler_, ex))
     {
     }
 
@@ -142,8 +234,13 @@ protected:
     {
         clear_cancellation();
         Handler h = std::move(handler_);
-        work_type work = std::move(work_);
-        net::post(work, net::append(std::move(h), std::forward<Args>(args)...));
+        if constexpr (io_executor_handler<Handler>) {
+            auto const ex = net::get_associated_executor(h, static_cast<Derived*>(this)->get_executor());
+            net::post(ex, net::append(std::move(h), std::forward<Args>(args)...));
+        } else {
+            work_type work = std::move(work_);
+            net::post(work, net::append(std::move(h), std::forward<Args>(args)...));
+        }
     }
 
 public:
@@ -160,9 +257,17 @@ public:
     }
 
 private:
+    static work_type make_work(Handler const& handler, Executor const& ex)
+    {
+        if constexpr (io_executor_handler<Handler>)
+            return {};
+        else
+            return net::prefer(net::get_associated_executor(handler, ex), net::execution::outstanding_work.tracked);
+    }
+
     Handler handler_;
     [[no_unique_address]] allocator_type allocator_;
-    work_type work_;
+    [[no_unique_address]] work_type work_;
     std::size_t refs_ = 0;
 };
 

@@ -12,6 +12,12 @@
 
 namespace sse::detail {
 
+// Tag: a counted_ref that takes over a reference already counted.
+struct adopt_ref_t {
+    explicit adopt_ref_t() = default;
+};
+inline constexpr adopt_ref_t adopt_ref{};
+
 // A counted reference to a composed operation, held by each of its pending
 // sub-operations' handlers (and by a frame that must keep it alive). The
 // operation owns itself: it counts in add_ref() and frees itself in
@@ -21,6 +27,7 @@ template <class Op>
 class counted_ref {
 public:
     explicit counted_ref(Op* op) noexcept : p(op) { p->add_ref(); }
+    counted_ref(Op* op, adopt_ref_t) noexcept : p(op) {}
     counted_ref(counted_ref&& other) noexcept : p(std::exchange(other.p, nullptr)) {}
     counted_ref(counted_ref const& other) noexcept : p(other.p)
     {

@@ -31,6 +31,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 
 namespace sse::detail {
@@ -176,13 +177,27 @@ public:
     /// The next action; none when the session waits for an event.
     http1_action next() noexcept
     {
+        using type = http1_action::type;
         if (head_ == tail_)
             return {};
-        return queue_[head_++ % queue_.size()];
+        auto const t = queue_[head_++ % queue_.size()];
+        switch (t) {
+        case type::write_refusal: return http1_action::write_refusal(refusal_status_);
+        case type::wait_until: return http1_action::wait_until(timer_expiry_);
+        case type::cancel_write: return http1_action::cancel_write(write_cancellation_);
+        case type::complete: return http1_action::complete(result_ec_);
+        default: return http1_action(t);
+        }
     }
 
-    /// After a handle action: the request.
-    request_type take_request() { return std::move(request_); }
+    /// After a handle action: the request. The parser that read it goes.
+    request_type take_request()
+    {
+        SSE_ASSERT(parser_ && parser_->is_done());
+        request_type req = parser_->release();
+        parser_.reset();
+        return req;
+    }
 
     /// Whether the request being answered asked to keep the connection.
     bool request_keep_alive() const noexcept { return request_keep_alive_; }
@@ -204,10 +219,13 @@ private:
         lingering, // reading and discarding after a refusal
     };
 
-    void push(http1_action a) noexcept
+    // An action's parameters are the session's own fields (see next()).
+    void push(http1_action::type t) noexcept
     {
-        // At most a few actions follow one event; the queue never fills.
-        queue_[tail_++ % queue_.size()] = a;
+        // At most four actions follow one event, and the op takes them all
+        // before the next: the queue never fills.
+        SSE_ASSERT(static_cast<std::uint8_t>(tail_ - head_) < queue_.size());
+        queue_[tail_++ % queue_.size()] = t;
     }
 
     template <class DynamicBuffer>
@@ -215,10 +233,12 @@ private:
     template <class DynamicBuffer>
     void parse(DynamicBuffer& buffer, time_point now);
     void begin_request(time_point now);
+    void make_parser();
     void start_read(time_point now);
     void refuse(error_code ec, time_point now);
     void set_deadline(std::chrono::milliseconds d, time_point now);
     void arm_timer();
+    void push_cancel_write(net::cancellation_type type) noexcept;
     void finish(error_code ec);
     void maybe_complete();
     bool expects_continue() const;
@@ -229,16 +249,20 @@ private:
     std::chrono::milliseconds request_timeout_;
     std::chrono::milliseconds write_timeout_;
 
-    std::array<http1_action, 16> queue_{};
-    std::size_t head_ = 0;
-    std::size_t tail_ = 0;
+    // Actions by type; their parameters are the fields below. The session
+    // of an idle connection (or one serving an event stream) is small: the
+    // parser exists only from a request's first byte to its handling.
+    std::array<http1_action::type, 8> queue_{};
+    std::uint8_t head_ = 0;
+    std::uint8_t tail_ = 0;
 
-    std::optional<beast::http::request_parser<beast::http::string_body>> parser_;
-    request_type request_;
+    std::unique_ptr<beast::http::request_parser<beast::http::string_body>> parser_;
     std::optional<time_point> deadline_;
     time_point timer_expiry_{};
     error_code refusal_ec_;
     error_code result_ec_;
+    beast::http::status refusal_status_ = beast::http::status::bad_request;
+    net::cancellation_type write_cancellation_ = net::cancellation_type::none;
     phase phase_ = phase::starting;
     unsigned request_version_ = 11;
     bool request_keep_alive_ = false;

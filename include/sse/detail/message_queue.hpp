@@ -23,6 +23,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -43,14 +44,15 @@ public:
     // Bytes queued, the write in flight included.
     std::size_t queued() const noexcept { return pending_bytes_ + writing_bytes_; }
 
-    bool empty() const noexcept { return next_piece_ == pieces_.size(); }
+    bool empty() const noexcept { return !store_ || store_->next_piece == store_->pieces.size(); }
 
     template <class Allocator>
     void push(basic_message<Allocator> const& msg)
     {
-        std::size_t const begin = stage_.size();
-        serialize(msg, stage_);
-        add_staged(begin);
+        auto& st = store();
+        std::size_t const begin = st.stage.size();
+        serialize(msg, st.stage);
+        add_staged(st, begin);
     }
 
     void push(serialized const& s)
@@ -58,7 +60,7 @@ public:
         if (s.empty())
             return; // an empty message writes nothing
         if (s.size() >= share_threshold || share_all_) {
-            pieces_.push_back({s, 0, 0});
+            store().pieces.push_back({s, 0, 0});
             pending_bytes_ += s.size();
             return;
         }
@@ -68,9 +70,10 @@ public:
     // Bytes that are a whole message already (a heartbeat comment).
     void push_bytes(std::string_view bytes)
     {
-        std::size_t const begin = stage_.size();
-        stage_.append(bytes);
-        add_staged(begin);
+        auto& st = store();
+        std::size_t const begin = st.stage.size();
+        st.stage.append(bytes);
+        add_staged(st, begin);
     }
 
     // Moves the longest run of whole messages that fits `max_bytes` (at
@@ -81,15 +84,28 @@ public:
     // Whether take(max_bytes) would take everything pending.
     bool fits(std::size_t max_bytes) const noexcept
     {
-        return pending_bytes_ <= max_bytes || pieces_.size() - next_piece_ <= 1;
+        return pending_bytes_ <= max_bytes || !store_ || store_->pieces.size() - store_->next_piece <= 1;
     }
 
     // The write's size in bytes.
     std::size_t writing() const noexcept { return writing_bytes_; }
 
+    // Nothing queued, nothing being written: lets go of the storage kept
+    // for the next burst (an idle stream keeps none).
+    void release_storage() noexcept
+    {
+        SSE_ASSERT(pending_bytes_ == 0 && writing_bytes_ == 0 && empty());
+        store_.reset();
+    }
+
     // The shared messages of the write, in order: each is one buffer of
     // the payload on its own.
-    std::span<serialized const> writing_shared() const noexcept { return writing_shared_; }
+    std::span<serialized const> writing_shared() const noexcept
+    {
+        if (!store_)
+            return {};
+        return store_->writing_shared;
+    }
 
     // Keep every shared message as its own buffer, however small (an
     // encoder that has them compressed already wants them whole).
@@ -99,7 +115,7 @@ public:
     void wrote(std::size_t keep_capacity);
 
 private:
-    // A queued message: shared bytes, or bytes copied into stage_.
+    // A queued message: shared bytes, or bytes copied into stage.
     struct piece {
         serialized shared;
         std::size_t begin;
@@ -108,23 +124,36 @@ private:
         std::size_t size() const noexcept { return shared.empty() ? end - begin : shared.size(); }
     };
 
-    void add_staged(std::size_t begin)
+    // What holds the messages: made at the first push, gone when the
+    // queue releases its storage (an idle stream's queue is three words).
+    struct storage {
+        std::string stage;                      // copied messages; from stage_head on: not yet taken
+        std::size_t stage_head = 0;
+        std::vector<piece> pieces;              // queued messages; from next_piece on: not yet taken
+        std::size_t next_piece = 0;
+        std::string writing_stage;              // the copied bytes of the write in flight
+        std::vector<serialized> writing_shared; // the shared messages of the write in flight
+        std::vector<net::const_buffer> payload; // the payload of the write in flight
+    };
+
+    storage& store()
     {
-        std::size_t const end = stage_.size();
+        if (!store_)
+            store_ = std::make_unique<storage>();
+        return *store_;
+    }
+
+    void add_staged(storage& st, std::size_t begin)
+    {
+        std::size_t const end = st.stage.size();
         if (end == begin)
             return; // an empty message writes nothing
-        pieces_.push_back({serialized(), begin, end});
+        st.pieces.push_back({serialized(), begin, end});
         pending_bytes_ += end - begin;
     }
 
-    std::string stage_;                      // copied messages; from stage_head_ on: not yet taken
-    std::size_t stage_head_ = 0;
-    std::vector<piece> pieces_;              // queued messages; from next_piece_ on: not yet taken
-    std::size_t next_piece_ = 0;
+    std::unique_ptr<storage> store_;
     std::size_t pending_bytes_ = 0;
-    std::string writing_stage_;              // the copied bytes of the write in flight
-    std::vector<serialized> writing_shared_; // the shared messages of the write in flight
-    std::vector<net::const_buffer> payload_; // the payload of the write in flight
     std::size_t writing_bytes_ = 0;
     bool share_all_ = false;
 };

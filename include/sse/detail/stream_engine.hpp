@@ -170,12 +170,13 @@ public:
         bool shared = false
     );
 
-    stream_options const& options() const noexcept { return options_; }
+    // The heartbeat interval (zero: none).
+    std::chrono::milliseconds heartbeat() const noexcept { return heartbeat_; }
 
     // ------------------------------------------------------------ events
 
-    // The stream opens: the retry field, if any, is queued, and the first
-    // write (the response header with it) goes out at once.
+    // The stream opens: the first write (the response header, with the
+    // retry field if any) goes out at once.
     void start(time_point now);
 
     // The source's async_next completed: with an error, with nothing (the
@@ -280,6 +281,11 @@ public:
     // The complete action was returned (its error is the stream's result).
     bool done() const noexcept { return completed_; }
 
+    // After wrote(): the write was the header alone or a heartbeat, and
+    // nothing is queued. The stream is idle: the engine kept no storage for
+    // the next write, and the sink need not either.
+    bool idle() const noexcept { return idle_; }
+
 private:
     enum class source_state { idle, busy, gone };
     enum class watch_state { off, active, stopping, done };
@@ -291,8 +297,11 @@ private:
     action decide_write(Now& now);
     std::optional<time_point> deadline() const noexcept;
 
-    stream_options options_;
+    // What the engine uses of its stream_options.
     std::chrono::milliseconds heartbeat_;
+    std::chrono::milliseconds send_timeout_;
+    std::size_t max_queued_bytes_;
+    std::size_t max_write_size_;
     message_queue queue_;
     std::unique_ptr<stream_encoder> encoder_;
     peer_watch watch_kind_;
@@ -322,6 +331,9 @@ private:
     bool takes_backlog_ = true;
     bool backpressure_ = false;
     bool bytes_lost_ = false;
+    bool heartbeat_queued_ = false; // the timer queued a heartbeat
+    bool idle_write_ = false;       // the write in flight is the header alone or that heartbeat
+    bool idle_ = false;
 };
 
 // For sinks: the current time, read once and only when asked for.

@@ -9,13 +9,13 @@
 #define SSE_IMPL_HTTP1_HPP
 
 #include <sse/detail/async_op.hpp>
+#include <sse/detail/deadline_queue.hpp>
 #include <sse/detail/http1_session.hpp>
 #include <sse/handler.hpp>
 
 #include <boost/asio/append.hpp>
 #include <boost/asio/associated_cancellation_slot.hpp>
 #include <boost/asio/associated_executor.hpp>
-#include <boost/asio/basic_waitable_timer.hpp>
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -35,6 +35,7 @@
 #include <chrono>
 #include <exception>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string_view>
 #include <utility>
@@ -67,8 +68,12 @@ bool shutdown_send(AsyncStream& stream)
 }
 
 // The composed operation behind http1::async_serve: one heap block per
-// connection, at most one read or write and one timer wait outstanding,
-// all on the stream's executor. It performs what its http1_session decides.
+// connection, at most one read or write and one deadline outstanding, all
+// on the stream's executor. It performs what its http1_session decides.
+// What only a request being answered needs (the handler's answer, a
+// refusal) is a block of its own, gone once the answer is written or, for
+// an event stream, handed to the stream: an idle stream's connection keeps
+// little more than the session.
 template <class AsyncStream, class DynamicBuffer, class Handler, class CompletionHandler>
 class serve_op final : public async_op<
                            serve_op<AsyncStream, DynamicBuffer, Handler, CompletionHandler>,
@@ -78,7 +83,6 @@ class serve_op final : public async_op<
     using ref = typename base::ref;
     using executor_type = typename AsyncStream::executor_type;
     using clock = std::chrono::steady_clock;
-    using timer_type = net::basic_waitable_timer<clock, net::wait_traits<clock>, executor_type>;
     using result_type = handler_answer_t<Handler>;
     using plain_type = beast::http::response<beast::http::string_body>;
     using action = http1_action;
@@ -98,7 +102,7 @@ public:
         , handler_(std::move(handler))
         , session_(options)
         , on_handler_exception_(options.on_handler_exception)
-        , timer_(ex)
+        , timer_(*this, ex)
     {
     }
 
@@ -134,32 +138,29 @@ private:
         case type::handle: handle(); break;
         case type::write_plain:
             if constexpr (std::is_same_v<result_type, response>)
-                write_plain(result_->plain());
+                write_plain(answer_->result->plain());
             else if constexpr (!is_stream_response<result_type>::value)
-                write_plain(*result_);
+                write_plain(*answer_->result);
             break;
         case type::write_stream:
             if constexpr (std::is_same_v<result_type, response>)
-                write_stream(result_->stream());
+                write_stream(answer_->result->stream());
             else if constexpr (is_stream_response<result_type>::value)
-                write_stream(*result_);
+                write_stream(*answer_->result);
             break;
         case type::write_head:
             if constexpr (std::is_same_v<result_type, response>)
-                write_head(result_->stream());
+                write_head(answer_->result->stream());
             else if constexpr (is_stream_response<result_type>::value)
-                write_head(*result_);
+                write_head(*answer_->result);
             break;
-        case type::write_failure: write_plain(*plain_); break;
+        case type::write_failure: write_plain(*answer_->plain); break;
         case type::write_refusal: write_refusal(a.status()); break;
         case type::write_continue:
             net::async_write(stream_, net::buffer(continue_answer), write_handler{{ref(this)}});
             break;
         case type::shutdown_send: session_.send_shut(shutdown_send(stream_), buffer_, clock::now()); break;
-        case type::wait_until:
-            timer_.expires_at(a.expiry());
-            timer_.async_wait(timer_handler{{ref(this)}});
-            break;
+        case type::wait_until: timer_.arm(a.expiry()); break;
         case type::cancel_wait: timer_.cancel(); break;
         case type::cancel_read: read_cancel_.emit(net::cancellation_type::terminal); break;
         case type::cancel_write: write_cancel_.emit(a.cancellation()); break;
@@ -167,8 +168,7 @@ private:
         case type::complete:
             // The request handler and the last answer go first; the op's
             // memory goes with the last reference to it.
-            result_.reset();
-            plain_.reset();
+            answer_.reset();
             handler_.reset();
             this->complete(a.error());
             break;
@@ -185,6 +185,7 @@ private:
 
     void handle()
     {
+        answer_ = std::make_unique<answer_state>();
         request req = session_.take_request();
         if constexpr (awaitable_request_handler<Handler>) {
             // Run on the stream's executor; nothing is read meanwhile.
@@ -193,7 +194,7 @@ private:
         } else {
             std::exception_ptr failure;
             try {
-                result_.emplace(std::invoke(*handler_, std::move(req)));
+                answer_->result.emplace(std::invoke(*handler_, std::move(req)));
             } catch (...) {
                 failure = std::current_exception();
             }
@@ -205,23 +206,24 @@ private:
     void answered(std::exception_ptr failure)
     {
         auto const now = clock::now();
+        auto& result = answer_->result;
         if (failure) {
-            result_.reset();
-            plain_.emplace(internal_error_answer(
+            result.reset();
+            answer_->plain.emplace(internal_error_answer(
                 session_.request_version(), session_.request_keep_alive(), session_.request_head()
             ));
             session_.answered(http1_answer::failed, false, buffer_, now);
             report_handler_exception(on_handler_exception_, std::move(failure));
-        } else if (result_) {
+        } else if (result) {
             if constexpr (std::is_same_v<result_type, response>) {
-                if (result_->is_stream())
-                    answered_stream(result_->stream(), now);
+                if (result->is_stream())
+                    answered_stream(result->stream(), now);
                 else
-                    answered_plain(result_->plain(), now);
+                    answered_plain(result->plain(), now);
             } else if constexpr (is_stream_response<result_type>::value) {
-                answered_stream(*result_, now);
+                answered_stream(*result, now);
             } else {
-                answered_plain(*result_, now);
+                answered_plain(*result, now);
             }
         }
     }
@@ -250,10 +252,20 @@ private:
     template <class Source>
     void write_stream(stream_response<Source>& res)
     {
+        // While the stream lasts the connection keeps no more than it
+        // needs: no read buffer when no byte waits in it (a watch read that
+        // gets some makes one), no cancellation memory of the request
+        // reads.
+        if constexpr (requires { buffer_.shrink_to_fit(); }) {
+            if (buffer_.size() == 0)
+                buffer_.shrink_to_fit();
+        }
+        read_cancel_.release();
         // Bytes the client pipelines during the stream end it, and stay in
         // the buffer for the next request; a request sent after the stream
         // ended is never read by it.
         sse::async_write(stream_, buffer_, res, write_handler{{ref(this)}});
+        answer_.reset(); // the stream took the response's parts
     }
 
     // A HEAD request's stream: the header a GET gets, then nothing. The
@@ -261,24 +273,24 @@ private:
     template <class Source>
     void write_head(stream_response<Source>& res)
     {
-        head_ = [&] {
+        answer_->head = [&] {
             auto parts = res.release();
-            head_on_end_ = std::move(parts.on_end);
+            answer_->head_on_end = std::move(parts.on_end);
             return http1_stream_head(parts.header, parts.keep_alive);
         }();
-        net::async_write(stream_, net::buffer(head_), write_handler{{ref(this)}});
+        net::async_write(stream_, net::buffer(answer_->head), write_handler{{ref(this)}});
     }
 
     void write_refusal(beast::http::status status)
     {
         namespace http = beast::http;
-        result_.reset();
-        plain_.emplace(status, 11);
-        plain_->keep_alive(false);
-        plain_->set(http::field::content_type, "text/plain");
-        plain_->body() = std::string(http::obsolete_reason(status)) + "\n";
-        plain_->prepare_payload();
-        http::async_write(stream_, *plain_, write_handler{{ref(this)}});
+        answer_ = std::make_unique<answer_state>();
+        auto& plain = answer_->plain.emplace(status, 11);
+        plain.keep_alive(false);
+        plain.set(http::field::content_type, "text/plain");
+        plain.body() = std::string(http::obsolete_reason(status)) + "\n";
+        plain.prepare_payload();
+        http::async_write(stream_, plain, write_handler{{ref(this)}});
     }
 
     static constexpr std::string_view continue_answer = "HTTP/1.1 100 Continue\r\n\r\n";
@@ -294,10 +306,11 @@ private:
 
     void on_write(error_code ec)
     {
-        result_.reset();
-        plain_.reset();
-        if (head_on_end_) // a stream answering HEAD is over with its header
-            std::exchange(head_on_end_, nullptr)(ec ? make_error_code(error::peer_gone) : ec);
+        write_cancel_.release();
+        if (auto const done = std::move(answer_); done && done->head_on_end) {
+            // A stream answering HEAD is over with its header.
+            std::exchange(done->head_on_end, nullptr)(ec ? make_error_code(error::peer_gone) : ec);
+        }
         session_.write_done(ec, buffer_, clock::now());
         run();
     }
@@ -305,7 +318,7 @@ private:
     void on_answer(std::exception_ptr e, std::optional<result_type> answer)
     {
         if (!e)
-            result_ = std::move(answer);
+            answer_->result = std::move(answer);
         answered(std::move(e));
         run();
     }
@@ -323,7 +336,9 @@ private:
         }
     };
 
-    struct read_handler : base::template cancellable_handler<&serve_op::read_cancel_> {
+    // A read may wait long (for the next request on an idle connection):
+    // its memory is exactly its size (see async_op).
+    struct read_handler : base::template cancellable_handler<&serve_op::read_cancel_, true> {
         void operator()(error_code ec, std::size_t n) { this->self.p->on_read(ec, n); }
     };
 
@@ -333,7 +348,7 @@ private:
     };
 
     struct timer_handler : sub_handler {
-        void operator()(error_code)
+        void operator()()
         {
             auto* op = this->self.p;
             op->session_.timer_fired(clock::now());
@@ -348,19 +363,24 @@ private:
         }
     };
 
+    // A request's answer, from the handler's call until it is written.
+    struct answer_state {
+        std::optional<result_type> result;            // the handler's answer
+        std::optional<plain_type> plain;              // a refusal, or the 500 of a handler that threw
+        std::string head;                             // the header of a stream answering HEAD
+        std::function<void(error_code)> head_on_end; // and its on_end, called once it is written
+    };
+
     AsyncStream& stream_;
     DynamicBuffer& buffer_;
     std::optional<Handler> handler_;
     http1_session session_;
     std::function<void(std::exception_ptr)> on_handler_exception_;
-    timer_type timer_;
-    net::cancellation_signal read_cancel_;
-    net::cancellation_signal write_cancel_;
-    net::cancellation_signal answer_cancel_;
-    std::optional<result_type> result_; // the handler's answer
-    std::optional<plain_type> plain_;   // a refusal, or the 500 of a handler that threw
-    std::string head_;                  // the header of a stream answering HEAD
-    std::function<void(error_code)> head_on_end_; // and its on_end, called once it is written
+    op_timer<serve_op, timer_handler> timer_;
+    op_signal read_cancel_;
+    op_signal write_cancel_;
+    op_signal answer_cancel_;
+    std::unique_ptr<answer_state> answer_;
 };
 
 template <class AsyncStream, class DynamicBuffer>

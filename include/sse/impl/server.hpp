@@ -8,6 +8,8 @@
 #ifndef SSE_IMPL_SERVER_HPP
 #define SSE_IMPL_SERVER_HPP
 
+#include <sse/detail/counted_ref.hpp>
+#include <sse/detail/deadline_queue.hpp>
 #include <sse/error.hpp>
 #include <sse/http1.hpp>
 #include <sse/http2/alpn.hpp>
@@ -15,7 +17,6 @@
 #include <sse/http2/serve.hpp>
 
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/dispatch.hpp>
@@ -26,19 +27,21 @@
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
-#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/error.hpp>
+#include <boost/intrusive/list.hpp>
 
+#include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <exception>
 #include <mutex>
 #include <optional>
 #include <string_view>
-#include <unordered_set>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -55,16 +58,17 @@ inline bool routine_end(error_code ec) noexcept
 }
 
 // What the per-connection serve operations call: the server's handler,
-// given the connection's executor when it takes one.
+// given the connection's executor when it takes one (the executor lives in
+// the connection: two pointers kept for the connection's life).
 template <class Handler>
 struct connection_handler {
     Handler* handler;
-    net::any_io_executor executor;
+    net::any_io_executor const* executor;
 
     decltype(auto) operator()(request&& req)
     {
         if constexpr (std::is_invocable_v<Handler&, request&&, net::any_io_executor const&>)
-            return (*handler)(std::move(req), std::as_const(executor));
+            return (*handler)(std::move(req), *executor);
         else
             return (*handler)(std::move(req));
     }
@@ -75,14 +79,315 @@ struct server_state : std::enable_shared_from_this<server_state<Handler>> {
     using executor_type = net::any_io_executor;
     using tcp = net::ip::tcp;
     using clock = std::chrono::steady_clock;
+    using time_point = clock::time_point;
 
-    // One connection: its strand, and how the server ends it.
-    struct connection {
-        explicit connection(executor_type ex) : strand(std::move(ex)) {}
+    // What the server sees of a connection: on its list while served, and
+    // told to stop or close on the connection's strand.
+    class connection_base {
+    public:
+        using hook_type = boost::intrusive::list_member_hook<boost::intrusive::link_mode<boost::intrusive::safe_link>>;
 
-        executor_type strand;
-        net::cancellation_signal stop; // emitted on the strand
-        tcp::socket* socket = nullptr; // while the session runs; on the strand only
+        connection_base() = default;
+        connection_base(connection_base const&) = delete;
+        connection_base& operator=(connection_base const&) = delete;
+
+        // The connection's strand (its socket's executor).
+        virtual executor_type const& strand() const noexcept = 0;
+
+        // On the strand: a graceful stop (partial), or an immediate one (terminal).
+        virtual void stop(net::cancellation_type type) = 0;
+        // On the strand: close the socket, whatever the connection is doing.
+        virtual void close() = 0;
+
+        // References, from any thread: the connection's own steps hold one,
+        // and so does each stop or close on its way to the strand.
+        void add_ref() noexcept { refs_.fetch_add(1, std::memory_order_relaxed); }
+        void release_ref() noexcept
+        {
+            if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1)
+                delete this;
+        }
+
+        hook_type hook; // on the server's list, under its mutex
+
+    protected:
+        virtual ~connection_base() = default;
+
+    private:
+        std::atomic<std::uint32_t> refs_{0};
+    };
+
+    using connection_list = boost::intrusive::list<
+        connection_base,
+        boost::intrusive::member_hook<connection_base, typename connection_base::hook_type, &connection_base::hook>,
+        boost::intrusive::constant_time_size<true>>;
+
+    using connection_ref = counted_ref<connection_base>;
+
+    // One connection and its steps, without a coroutine frame: the
+    // protocol by TLS ALPN or by the HTTP/2 preface, the connection served
+    // until it ends or the server stops it, then a graceful close. `Tls`:
+    // an ssl::stream over the socket. Each pending step's handler holds a
+    // reference; the connection goes with the last.
+    template <bool Tls>
+    class connection final : public connection_base {
+        using stream_type = std::conditional_t<Tls, net::ssl::stream<tcp::socket>, tcp::socket>;
+
+        enum class phase {
+            starting,
+            handshake,  // reading the first bytes (plain), or the TLS handshake
+            serving,    // http1::async_serve or http2::async_serve
+            closing,    // after serving: plain: reading until the peer closes; TLS: close_notify
+            done,
+        };
+
+    public:
+        template <class... Args>
+        connection(std::shared_ptr<server_state> server, tcp::socket socket, Args&&... tls)
+            : server_(std::move(server))
+            , stream_(std::move(socket), std::forward<Args>(tls)...)
+            , timer_(*this, lowest().get_executor())
+        {
+        }
+
+        ~connection() override
+        {
+            if (this->hook.is_linked()) // its context shut down while it ran
+                server_->finished(*this);
+        }
+
+        // The strand is the socket's: it lives as long as the connection.
+        executor_type const& strand() const noexcept override
+        {
+            return const_cast<connection*>(this)->lowest().get_executor();
+        }
+        net::any_io_executor get_executor() const noexcept { return strand(); }
+
+        // On the strand: the first step.
+        void start()
+        {
+            phase_ = phase::handshake;
+            if (stop_ != net::cancellation_type::none)
+                return finish();
+            arm(server_->options.handshake_timeout);
+            if constexpr (Tls)
+                stream_.async_handshake(net::ssl::stream_base::server, step_handler{connection_ref(this)});
+            else
+                http2::async_detect_preface(stream_, buffer_, detect_handler{connection_ref(this)});
+        }
+
+        void stop(net::cancellation_type type) override
+        {
+            stop_ |= type;
+            switch (phase_) {
+            case phase::starting:
+            case phase::done: break;
+            case phase::handshake:
+                // No request can have begun: the wait ends at once.
+                close();
+                break;
+            case phase::serving: serve_stop_.emit(type); break;
+            case phase::closing:
+                // A plain connection stops reading; TLS sends close_notify
+                // within its limit (or, on a terminal stop, not at all).
+                if (!Tls || (type & net::cancellation_type::terminal) != net::cancellation_type::none)
+                    close();
+                break;
+            }
+        }
+
+        void close() override
+        {
+            error_code ignored;
+            lowest().close(ignored);
+        }
+
+    private:
+        tcp::socket& lowest() noexcept
+        {
+            if constexpr (Tls)
+                return stream_.next_layer();
+            else
+                return stream_;
+        }
+
+        // A step (the handshake, the close) has a time limit: past it the
+        // socket is closed, which ends the step.
+        void arm(std::chrono::milliseconds limit)
+        {
+            due_ = clock::now() + limit;
+            timing_ = true;
+            if (!waiting_) {
+                waiting_ = true;
+                timer_.arm(due_);
+            }
+        }
+
+        void disarm()
+        {
+            timing_ = false;
+            if (waiting_)
+                timer_.cancel(); // its handler comes, and finds nothing due
+        }
+
+        void on_timer()
+        {
+            waiting_ = false;
+            if (!timing_)
+                return;
+            if (clock::now() < due_) { // armed again while a cancelled wait came back
+                waiting_ = true;
+                timer_.arm(due_);
+                return;
+            }
+            timing_ = false;
+            close();
+        }
+
+        // The handshake (TLS), or the first bytes (plain), are in.
+        void handshaken(error_code ec, bool h2)
+        {
+            disarm();
+            if (ec) {
+                if constexpr (Tls) {
+                    if (!routine_end(ec))
+                        server_->report(ec, "tls handshake");
+                }
+                return finish();
+            }
+            if (stop_ != net::cancellation_type::none)
+                return finish();
+            h2_ = h2;
+            phase_ = phase::serving;
+            connection_handler<Handler> h{&server_->handler, &lowest().get_executor()};
+            try {
+                if (h2)
+                    http2::async_serve(stream_, buffer_, h, server_->options, serve_handler{connection_ref(this)});
+                else
+                    http1::async_serve(stream_, buffer_, h, server_->options, serve_handler{connection_ref(this)});
+            } catch (...) {
+                server_->report_exception(std::current_exception());
+                finish();
+            }
+        }
+
+        void served(error_code ec)
+        {
+            if (!routine_end(ec))
+                server_->report(ec, h2_ ? "http2" : "http1");
+            phase_ = phase::closing;
+            buffer_.consume(buffer_.size());
+            buffer_.shrink_to_fit();
+            if constexpr (Tls) {
+                // close_notify, so that a body ended by the close reads as complete.
+                arm(stop_ != net::cancellation_type::none ? std::chrono::milliseconds(250)
+                                                          : std::chrono::milliseconds(1000));
+                stream_.async_shutdown(step_handler{connection_ref(this)});
+            } else {
+                // Close gracefully: the send side first, then read what the
+                // peer still sends until it closes (1 s at most; not when
+                // the server stops). Closing a socket with unread bytes
+                // sends a reset, which can destroy the last answer (a
+                // GOAWAY) before the peer reads it.
+                lowest().shutdown(tcp::socket::shutdown_send, ec);
+                if (stop_ != net::cancellation_type::none)
+                    return finish();
+                arm(std::chrono::seconds(1));
+                drain();
+            }
+        }
+
+        void drain()
+        {
+            stream_.async_read_some(buffer_.prepare(512), drain_handler{connection_ref(this)});
+        }
+
+        void drained(error_code ec)
+        {
+            buffer_.consume(buffer_.size());
+            if (!ec && stop_ == net::cancellation_type::none)
+                return drain();
+            disarm();
+            finish();
+        }
+
+        // The last step: off the server's list; the socket closes with the
+        // connection, once the last handler holding it is gone.
+        void finish()
+        {
+            if (phase_ == phase::done)
+                return;
+            phase_ = phase::done;
+            close();
+            server_->finished(*this);
+        }
+
+        // The handlers of the steps.
+        struct handler_base {
+            connection_ref self;
+
+            using executor_type = net::any_io_executor;
+            executor_type get_executor() const noexcept { return static_cast<connection*>(self.p)->get_executor(); }
+
+            // It runs on the socket's executor (see async_op).
+            using io_executor_handler = void;
+
+            connection& c() const noexcept { return *static_cast<connection*>(self.p); }
+        };
+
+        struct detect_handler : handler_base {
+            void operator()(error_code ec, bool h2) const { this->c().handshaken(ec, h2); }
+        };
+
+        struct step_handler : handler_base {
+            void operator()(error_code ec) const
+            {
+                auto& c = this->c();
+                if (c.phase_ == phase::handshake)
+                    return c.handshaken(ec, Tls && !ec && http2::negotiated_h2(c.stream_));
+                c.disarm();
+                c.finish();
+            }
+        };
+
+        struct serve_handler : handler_base {
+            using cancellation_slot_type = net::cancellation_slot;
+            cancellation_slot_type get_cancellation_slot() const noexcept { return this->c().serve_stop_.slot(); }
+
+            void operator()(error_code ec) const { this->c().served(ec); }
+        };
+
+        struct drain_handler : handler_base {
+            void operator()(error_code ec, std::size_t n) const
+            {
+                auto& c = this->c();
+                c.buffer_.commit(n);
+                c.drained(ec);
+            }
+        };
+
+        struct timer_handler {
+            counted_ref<connection> self;
+
+            using executor_type = net::any_io_executor;
+            executor_type get_executor() const noexcept { return self.p->get_executor(); }
+
+            void operator()() const { self.p->on_timer(); }
+        };
+
+        friend class op_timer<connection, timer_handler>;
+
+        std::shared_ptr<server_state> server_;
+        stream_type stream_;
+        beast::flat_buffer buffer_; // empty while a stream is served
+        net::cancellation_signal serve_stop_;
+        op_timer<connection, timer_handler> timer_;
+        time_point due_{};
+        net::cancellation_type stop_ = net::cancellation_type::none;
+        phase phase_ = phase::starting;
+        bool h2_ = false;
+        bool waiting_ = false; // the deadline is armed, or its handler is on its way
+        bool timing_ = false;  // a step has a deadline
     };
 
     server_state(executor_type ex, tcp::acceptor a, net::ssl::context* t, Handler h, server_options o)
@@ -98,6 +403,8 @@ struct server_state : std::enable_shared_from_this<server_state<Handler>> {
             http2::enable_alpn(*tls);
     }
 
+    ~server_state() { SSE_ASSERT(connections.empty()); }
+
     executor_type executor; // the one given; connections get strands of it
     executor_type strand;   // the acceptor's, the signals', the deadline's
     tcp::acceptor acceptor;
@@ -108,7 +415,7 @@ struct server_state : std::enable_shared_from_this<server_state<Handler>> {
     net::ssl::context* tls;
 
     mutable std::mutex mutex; // guards what follows
-    std::unordered_set<std::shared_ptr<connection>> connections;
+    connection_list connections;
     std::size_t lingering = 0; // refused connections still being closed
     bool stopping = false;
 
@@ -147,28 +454,37 @@ struct server_state : std::enable_shared_from_this<server_state<Handler>> {
         return net::make_strand(executor);
     }
 
-    // Runs on the acceptor's strand, as stop() does: a connection's slot is
-    // bound before stop() can emit on it.
+    // Runs on the acceptor's strand, as stop() does: a connection is on the
+    // list before stop() can look for it (and only admit() adds to it).
     void admit(tcp::socket socket)
     {
-        auto conn = std::make_shared<connection>(socket.get_executor());
         bool full = false;
         {
             std::lock_guard lock(mutex);
             full = connections.size() >= options.max_connections;
-            if (!full)
-                connections.insert(conn);
         }
         if (full)
             return refuse(std::move(socket));
-        auto self = this->shared_from_this();
-        net::co_spawn(
-            conn->strand,
-            session(self, std::move(socket), conn),
-            net::bind_cancellation_slot(conn->stop.slot(), [self, conn](std::exception_ptr e) {
-                self->finished(conn, e);
-            })
-        );
+        try {
+            if (tls)
+                launch(new connection<true>(this->shared_from_this(), std::move(socket), *tls));
+            else
+                launch(new connection<false>(this->shared_from_this(), std::move(socket)));
+        } catch (...) {
+            report_exception(std::current_exception()); // no memory, or no TLS session: the socket goes
+        }
+    }
+
+    template <class Connection>
+    void launch(Connection* conn)
+    {
+        counted_ref<Connection> keep(conn);
+        {
+            std::lock_guard lock(mutex);
+            connections.push_back(*conn);
+        }
+        auto const& strand = conn->strand();
+        net::dispatch(strand, [c = std::move(keep)]() { c.p->start(); });
     }
 
     // Past the connection limit: plain TCP gets a 503 (it fits in the
@@ -219,71 +535,8 @@ struct server_state : std::enable_shared_from_this<server_state<Handler>> {
 
     // ------------------------------------------------------ connections
 
-    static net::awaitable<bool> stopped()
-    {
-        auto const state = co_await net::this_coro::cancellation_state;
-        co_return state.cancelled() != net::cancellation_type::none;
-    }
-
-    // A session: the protocol by TLS ALPN or by the HTTP/2 preface, then the
-    // connection served until it closes or the server stops it.
-    static net::awaitable<void> session(
-        std::shared_ptr<server_state> self,
-        tcp::socket socket,
-        std::shared_ptr<connection> conn
-    )
-    {
-        // The server's stop is a cancellation of whatever the session
-        // awaits, checked between the steps, not thrown. It is partial (a
-        // graceful stop: streams end cleanly) until the deadline, then
-        // terminal. Before a request can have begun (the first bytes, the
-        // TLS handshake), any stop ends the wait at once.
-        co_await net::this_coro::throw_if_cancelled(false);
-        co_await net::this_coro::reset_cancellation_state(
-            [](net::cancellation_type type) { return type != net::cancellation_type::none ? net::cancellation_type::terminal : type; }
-        );
-        beast::tcp_stream stream(std::move(socket));
-        conn->socket = &stream.socket();
-        struct forget {
-            connection& c;
-            ~forget() { c.socket = nullptr; }
-        } const forget_socket{*conn};
-
-        if (self->tls)
-            co_await self->serve_tls(std::move(stream), *conn);
-        else
-            co_await self->serve_plain(stream);
-    }
-
-    net::awaitable<void> serve_plain(beast::tcp_stream& stream)
-    {
-        beast::flat_buffer buffer;
-        // The first bytes tell HTTP/2 with prior knowledge from HTTP/1.x.
-        stream.expires_after(options.handshake_timeout);
-        auto [ec, h2] = co_await http2::async_detect_preface(stream, buffer, net::as_tuple(net::use_awaitable));
-        if (ec || co_await stopped())
-            co_return;
-        stream.expires_never(); // the protocols keep their own time
-        co_await net::this_coro::reset_cancellation_state(net::enable_partial_cancellation());
-        connection_handler<Handler> h{&handler, stream.get_executor()};
-        if (h2)
-            std::tie(ec) = co_await http2::async_serve(stream, buffer, h, options, net::as_tuple(net::use_awaitable));
-        else
-            std::tie(ec) = co_await http1::async_serve(stream, buffer, h, options, net::as_tuple(net::use_awaitable));
-        if (!routine_end(ec))
-            report(ec, h2 ? "http2" : "http1");
-        // Close gracefully: the send side first, then read what the peer
-        // still sends until it closes (1 s at most; not when the server
-        // stops). Closing a socket with unread bytes sends a reset, which
-        // can destroy the last answer (a GOAWAY) before the peer reads it.
-        stream.socket().shutdown(tcp::socket::shutdown_send, ec);
-        if (co_await stopped())
-            co_return;
-        co_await drain(stream, std::chrono::seconds(1));
-    }
-
-    // A coroutine of its own, so that its buffer is not part of every
-    // connection's frame while the connection is served.
+    // Read what the peer sends until it closes, `limit` at most (a refused
+    // connection).
     static net::awaitable<void> drain(beast::tcp_stream& stream, std::chrono::milliseconds limit)
     {
         stream.expires_after(limit);
@@ -295,55 +548,25 @@ struct server_state : std::enable_shared_from_this<server_state<Handler>> {
         }
     }
 
-    net::awaitable<void> serve_tls(beast::tcp_stream stream, connection& conn)
+    // On the connection's strand, once it is over.
+    void finished(connection_base& conn)
     {
-        net::ssl::stream<beast::tcp_stream> tls_stream(std::move(stream), *tls);
-        conn.socket = &tls_stream.next_layer().socket();
-        beast::flat_buffer buffer;
-        tls_stream.next_layer().expires_after(options.handshake_timeout);
-        auto [ec] = co_await tls_stream.async_handshake(net::ssl::stream_base::server, net::as_tuple(net::use_awaitable));
-        if (ec) {
-            if (!routine_end(ec))
-                report(ec, "tls handshake");
-            co_return;
-        }
-        if (co_await stopped())
-            co_return;
-        tls_stream.next_layer().expires_never();
-        co_await net::this_coro::reset_cancellation_state(net::enable_partial_cancellation());
-        // ALPN chose h2, or http/1.1, or nothing (HTTP/1.1 too).
-        bool const h2 = http2::negotiated_h2(tls_stream);
-        connection_handler<Handler> h{&handler, tls_stream.get_executor()};
-        if (h2)
-            std::tie(ec) = co_await http2::async_serve(tls_stream, buffer, h, options, net::as_tuple(net::use_awaitable));
-        else
-            std::tie(ec) = co_await http1::async_serve(tls_stream, buffer, h, options, net::as_tuple(net::use_awaitable));
-        if (!routine_end(ec))
-            report(ec, h2 ? "http2" : "http1");
-        // close_notify, so that a body ended by the close reads as complete.
-        tls_stream.next_layer().expires_after(
-            co_await stopped() ? std::chrono::milliseconds(250) : std::chrono::milliseconds(1000)
-        );
-        co_await tls_stream.async_shutdown(net::as_tuple(net::use_awaitable));
-    }
-
-    // On the connection's strand, once its session is over.
-    void finished(std::shared_ptr<connection> const& conn, std::exception_ptr e)
-    {
-        conn->stop.slot().clear();
-        if (e) {
-            try {
-                std::rethrow_exception(e);
-            } catch (system_error const& ex) {
-                report(ex.code(), "session");
-            } catch (...) {
-                report(make_error_code(boost::system::errc::state_not_recoverable), "session");
-            }
-        }
         std::lock_guard lock(mutex);
-        connections.erase(conn);
+        connections.erase(connections.iterator_to(conn));
         if (stopping && connections.empty())
             net::post(strand, [self = this->shared_from_this()] { self->deadline.cancel(); });
+    }
+
+    // A connection that could not go on: it is reported as `session`.
+    void report_exception(std::exception_ptr e) const noexcept
+    {
+        try {
+            std::rethrow_exception(e);
+        } catch (system_error const& ex) {
+            report(ex.code(), "session");
+        } catch (...) {
+            report(make_error_code(boost::system::errc::state_not_recoverable), "session");
+        }
     }
 
     void report(error_code ec, std::string_view where) const noexcept
@@ -358,23 +581,34 @@ struct server_state : std::enable_shared_from_this<server_state<Handler>> {
 
     // --------------------------------------------------------- stopping
 
-    // On the acceptor's strand: stop accepting, end every session gracefully
-    // (a partial cancellation, emitted on its strand), and end what is left
-    // at the deadline.
+    // Every connection on the list, each with a reference (under the
+    // mutex: none is destroyed before it is off the list).
+    std::vector<connection_ref> listed() const
+    {
+        std::vector<connection_ref> out;
+        std::lock_guard lock(mutex);
+        out.reserve(connections.size());
+        for (auto& c : connections)
+            out.emplace_back(const_cast<connection_base*>(&c));
+        return out;
+    }
+
+    // On the acceptor's strand: stop accepting, end every connection
+    // gracefully (a partial stop, on its strand), and end what is left at
+    // the deadline.
     void stop_now()
     {
         error_code ignored;
         acceptor.close(ignored);
         if (signals)
             signals->cancel(ignored);
-        std::vector<std::shared_ptr<connection>> open;
         {
             std::lock_guard lock(mutex);
             if (stopping)
                 return;
             stopping = true;
-            open.assign(connections.begin(), connections.end());
         }
+        auto open = listed();
         emit_all(open, net::cancellation_type::partial);
         if (open.empty())
             return;
@@ -385,16 +619,12 @@ struct server_state : std::enable_shared_from_this<server_state<Handler>> {
         });
     }
 
-    // The deadline passed: what is left ends at once; a session that does
-    // not (a TLS shutdown the peer ignores) has its socket closed a little
-    // later.
+    // The deadline passed: what is left ends at once; a connection that
+    // does not (a TLS shutdown the peer ignores) has its socket closed a
+    // little later.
     void cut_off()
     {
-        std::vector<std::shared_ptr<connection>> left;
-        {
-            std::lock_guard lock(mutex);
-            left.assign(connections.begin(), connections.end());
-        }
+        auto left = listed();
         if (left.empty())
             return;
         emit_all(left, net::cancellation_type::terminal);
@@ -402,24 +632,19 @@ struct server_state : std::enable_shared_from_this<server_state<Handler>> {
         deadline.async_wait([self = this->shared_from_this()](error_code ec) {
             if (ec)
                 return;
-            std::vector<std::shared_ptr<connection>> stuck;
-            {
-                std::lock_guard lock(self->mutex);
-                stuck.assign(self->connections.begin(), self->connections.end());
+            for (auto& c : self->listed()) {
+                auto const& strand = c.p->strand();
+                net::dispatch(strand, [c = std::move(c)] { c.p->close(); });
             }
-            for (auto const& c : stuck)
-                net::dispatch(c->strand, [c] {
-                    error_code ignored;
-                    if (c->socket)
-                        c->socket->close(ignored);
-                });
         });
     }
 
-    static void emit_all(std::vector<std::shared_ptr<connection>> const& conns, net::cancellation_type type)
+    static void emit_all(std::vector<connection_ref>& conns, net::cancellation_type type)
     {
-        for (auto const& c : conns)
-            net::dispatch(c->strand, [c, type] { c->stop.emit(type); });
+        for (auto& c : conns) {
+            auto const& strand = c.p->strand();
+            net::dispatch(strand, [c = std::move(c), type] { c.p->stop(type); });
+        }
     }
 };
 

@@ -9,9 +9,9 @@
 #define SSE_IMPL_STREAM_RESPONSE_HPP
 
 #include <sse/detail/async_op.hpp>
+#include <sse/detail/deadline_queue.hpp>
 #include <sse/detail/stream_engine.hpp>
 
-#include <boost/asio/basic_waitable_timer.hpp>
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/post.hpp>
@@ -22,6 +22,7 @@
 #include <boost/beast/http/serializer.hpp>
 
 #include <array>
+#include <memory>
 #include <stdexcept>
 #include <type_traits>
 #include <vector>
@@ -84,7 +85,8 @@ struct no_buffer {};
 // The HTTP/1.x sink of an event stream: it performs what the stream engine
 // decides, and frames the payload (chunks, or close-delimited for
 // HTTP/1.0). At most four sub-operations at once (source, write, the read
-// that watches the peer, timer), all on the stream's executor.
+// that watches the peer, a deadline in the context's deadline_queue), all
+// on the stream's executor.
 template <class AsyncStream, class DynamicBuffer, class Source, class Handler>
 class http1_stream_op final
     : public async_op<http1_stream_op<AsyncStream, DynamicBuffer, Source, Handler>, Handler, typename AsyncStream::executor_type> {
@@ -92,7 +94,6 @@ class http1_stream_op final
     using ref = typename base::ref;
     using executor_type = typename AsyncStream::executor_type;
     using clock = std::chrono::steady_clock;
-    using timer_type = net::basic_waitable_timer<clock, net::wait_traits<clock>, executor_type>;
     using item_type = typename Source::value_type;
     using parts_type = typename stream_response<Source>::parts;
     using action = stream_action;
@@ -102,14 +103,14 @@ public:
         : base(std::move(handler), ex)
         , stream_(stream)
         , buffer_(buffer)
-        , timer_(ex)
+        , timer_(*this, ex)
         , engine_(parts.options, peer_watch::connection_read, parts.coding, parts.shared_blocks)
         , source_(std::move(parts.source))
         , on_end_(std::move(parts.on_end))
         , chunked_(parts.header.version() >= 11)
     {
         engine_.set_source_takes_backlog(takes_backlog<Source>);
-        head_ = http1_stream_head(parts.header, parts.keep_alive);
+        writes().head = http1_stream_head(parts.header, parts.keep_alive);
     }
 
     executor_type get_executor() const noexcept { return stream_.get_executor(); }
@@ -140,17 +141,14 @@ private:
         switch (a.get_type()) {
         case type::none: break;
         case type::ask_source: source_->async_next(next_handler{{ref(this)}}); break;
-        case type::take_backlog: sse::detail::take_backlog(engine_, *source_, batch_, a.max_bytes()); break;
+        case type::take_backlog: sse::detail::take_backlog(engine_, *source_, writes().batch, a.max_bytes()); break;
         case type::write: start_write(a, now); break;
         case type::defer_write:
             // A plain function object: posted to the stream's executor, and
             // run there without the work tracking of a handler's executor.
             net::post(this->get_executor(), [self = ref(this)] { self.p->on_turn(); });
             break;
-        case type::wait_until:
-            timer_.expires_at(a.expiry());
-            timer_.async_wait(timer_handler{{ref(this)}});
-            break;
+        case type::wait_until: timer_.arm(a.expiry()); break;
         case type::cancel_wait: timer_.cancel(); break;
         case type::cancel_source: source_cancel_.emit(net::cancellation_type::terminal); break;
         case type::release_source: source_.reset(); break;
@@ -164,23 +162,25 @@ private:
     void start_write(action const& a, lazy_now& now)
     {
         static constexpr char crlf_end[] = "\r\n0\r\n\r\n";
-        buffers_.clear();
-        if (!head_.empty())
-            buffers_.push_back(net::buffer(head_));
+        auto& w = writes();
+        auto& buffers = w.buffers;
+        buffers.clear();
+        if (!w.head.empty())
+            buffers.push_back(net::buffer(w.head));
         if (a.bytes() != 0) {
             if (chunked_)
-                buffers_.push_back(net::buffer(size_line_, chunk_size_line(a.bytes(), size_line_)));
-            buffers_.insert(buffers_.end(), a.buffers().begin(), a.buffers().end());
+                buffers.push_back(net::buffer(w.size_line, chunk_size_line(a.bytes(), w.size_line)));
+            buffers.insert(buffers.end(), a.buffers().begin(), a.buffers().end());
             if (chunked_)
-                buffers_.push_back(net::buffer(crlf_end, a.last() ? 7 : 2));
+                buffers.push_back(net::buffer(crlf_end, a.last() ? 7 : 2));
         } else if (a.last() && chunked_) {
-            buffers_.push_back(net::buffer(crlf_end + 2, 5));
+            buffers.push_back(net::buffer(crlf_end + 2, 5));
         }
-        if (buffers_.empty()) {
+        if (buffers.empty()) {
             engine_.wrote({}, now()); // the end of an HTTP/1.0 body: the connection's close
             return;
         }
-        net::async_write(stream_, buffers_, write_handler{{ref(this)}});
+        net::async_write(stream_, buffers, write_handler{{ref(this)}});
     }
 
     void finish(error_code ec)
@@ -200,9 +200,12 @@ private:
 
     void on_write(error_code ec)
     {
-        if (!head_.empty())
-            std::string().swap(head_); // written: an idle stream need not keep it
+        if (writes_ && !writes_->head.empty())
+            std::string().swap(writes_->head); // written
+        write_cancel_.release();
         engine_.wrote(ec, clock::now());
+        if (engine_.idle())
+            writes_.reset(); // the header alone, or a heartbeat: an idle stream keeps no write storage
         run();
     }
 
@@ -232,7 +235,9 @@ private:
 
     using sub_handler = typename base::sub_handler;
 
-    struct next_handler : base::template cancellable_handler<&http1_stream_op::source_cancel_> {
+    // The source's next message and the watch on the peer may be long in
+    // coming: their memory is exactly their size (see async_op).
+    struct next_handler : base::template cancellable_handler<&http1_stream_op::source_cancel_, true> {
         void operator()(error_code ec, std::optional<item_type> item) { this->self.p->on_next(ec, std::move(item)); }
     };
 
@@ -240,12 +245,12 @@ private:
         void operator()(error_code ec, std::size_t) { this->self.p->on_write(ec); }
     };
 
-    struct read_handler : base::template cancellable_handler<&http1_stream_op::read_cancel_> {
+    struct read_handler : base::template cancellable_handler<&http1_stream_op::read_cancel_, true> {
         void operator()(error_code ec, std::size_t n) { this->self.p->on_read(ec, n); }
     };
 
     struct timer_handler : sub_handler {
-        void operator()(error_code) { this->self.p->on_timer(); }
+        void operator()() { this->self.p->on_timer(); }
     };
 
     void on_timer()
@@ -262,17 +267,30 @@ private:
 
     AsyncStream& stream_;
     DynamicBuffer* buffer_;
-    timer_type timer_;
-    net::cancellation_signal source_cancel_;
-    net::cancellation_signal write_cancel_;
-    net::cancellation_signal read_cancel_;
+    op_timer<http1_stream_op, timer_handler> timer_;
+    op_signal source_cancel_;
+    op_signal write_cancel_;
+    op_signal read_cancel_;
     stream_engine engine_;
     std::optional<Source> source_;
     std::function<void(error_code)> on_end_;
-    std::string head_;
-    std::vector<net::const_buffer> buffers_;
-    std::vector<item_type> batch_;
-    char size_line_[20] = {};
+    // What writing needs, kept from write to write while the stream is busy
+    // and let go when it is idle.
+    struct write_storage {
+        std::string head;                     // the response header, until it is written
+        std::vector<net::const_buffer> buffers; // the write in flight: framing and payload
+        std::vector<item_type> batch;         // a backlog being taken
+        char size_line[20] = {};              // the chunk size line of the write in flight
+    };
+
+    write_storage& writes()
+    {
+        if (!writes_)
+            writes_ = std::make_unique<write_storage>();
+        return *writes_;
+    }
+
+    std::unique_ptr<write_storage> writes_;
     std::array<char, 1> scratch_{};
     bool chunked_;
 };

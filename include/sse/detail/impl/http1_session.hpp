@@ -84,16 +84,16 @@ void http1_session::answered(http1_answer answer, bool keep_alive, DynamicBuffer
             // asked. Written as a plain answer is.
             phase_ = phase::plain;
             set_deadline(write_timeout_, now);
-            push(http1_action(http1_action::type::write_head));
+            push(http1_action::type::write_head);
             return arm_timer();
         }
         phase_ = phase::streaming;
         deadline_.reset(); // the stream has timeouts of its own
         if (waiting_)
-            push(http1_action(http1_action::type::cancel_wait));
-        push(http1_action(http1_action::type::write_stream));
+            push(http1_action::type::cancel_wait);
+        push(http1_action::type::write_stream);
         if (cancel_requested_) // stopped while an awaitable handler ran: end cleanly
-            push(http1_action::cancel_write(net::cancellation_type::partial));
+            push_cancel_write(net::cancellation_type::partial);
         return;
     case http1_answer::plain:
     case http1_answer::failed:
@@ -101,9 +101,7 @@ void http1_session::answered(http1_answer answer, bool keep_alive, DynamicBuffer
         phase_ = phase::plain;
         set_deadline(write_timeout_, now);
         writing_ = true;
-        push(http1_action(
-            answer == http1_answer::failed ? http1_action::type::write_failure : http1_action::type::write_plain
-        ));
+        push(answer == http1_answer::failed ? http1_action::type::write_failure : http1_action::type::write_plain);
         arm_timer();
         return;
     }
@@ -122,7 +120,7 @@ void http1_session::write_done(error_code ec, DynamicBuffer& buffer, time_point 
         if (ec || timed_out_)
             return finish(refusal_ec_);
         linger_after_shutdown_ = true;
-        push(http1_action(http1_action::type::shutdown_send));
+        push(http1_action::type::shutdown_send);
         return;
     case phase::continuing:
         if (timed_out_)
@@ -143,7 +141,7 @@ void http1_session::write_done(error_code ec, DynamicBuffer& buffer, time_point 
         return finish(ec);
     if (!keep_alive_) {
         linger_after_shutdown_ = false;
-        push(http1_action(http1_action::type::shutdown_send));
+        push(http1_action::type::shutdown_send);
         return;
     }
     next_request(buffer, now);
@@ -176,9 +174,9 @@ inline void http1_session::timer_fired(time_point now)
     deadline_.reset();
     timed_out_ = true;
     if (reading_)
-        push(http1_action(http1_action::type::cancel_read));
+        push(http1_action::type::cancel_read);
     else if (writing_)
-        push(http1_action::cancel_write(net::cancellation_type::terminal));
+        push_cancel_write(net::cancellation_type::terminal);
 }
 
 inline void http1_session::cancelled(net::cancellation_type type)
@@ -191,12 +189,12 @@ inline void http1_session::cancelled(net::cancellation_type type)
     case phase::request:
     case phase::lingering:
         if (first && reading_)
-            push(http1_action(http1_action::type::cancel_read));
+            push(http1_action::type::cancel_read);
         break;
     case phase::streaming:
         // Terminal: the stream ends at once. Partial and total: cleanly,
         // with its last chunk; a terminal cancellation may follow.
-        push(http1_action::cancel_write(type));
+        push_cancel_write(type);
         break;
     case phase::handling:
         // An awaitable handler: let it answer, unless told to stop now.
@@ -219,10 +217,7 @@ void http1_session::next_request(DynamicBuffer& buffer, time_point now)
 {
     if (cancel_requested_)
         return finish(net::error::operation_aborted);
-    parser_.emplace();
-    parser_->header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(max_header_size_, UINT32_MAX)));
-    parser_->body_limit(max_body_size_);
-    parser_->eager(true);
+    parser_.reset(); // made at the request's first byte
     continue_sent_ = false;
     if (buffer.size() != 0) {
         begin_request(now);
@@ -241,11 +236,21 @@ inline void http1_session::begin_request(time_point now)
     set_deadline(request_timeout_, now);
 }
 
+inline void http1_session::make_parser()
+{
+    parser_ = std::make_unique<beast::http::request_parser<beast::http::string_body>>();
+    parser_->header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(max_header_size_, UINT32_MAX)));
+    parser_->body_limit(max_body_size_);
+    parser_->eager(true);
+}
+
 // Feeds the parser what the buffer holds, then reads more, answers a
 // complete request, or refuses a bad one.
 template <class DynamicBuffer>
 void http1_session::parse(DynamicBuffer& buffer, time_point now)
 {
+    if (!parser_)
+        make_parser();
     for (;;) {
         if (buffer.size() != 0) {
             error_code ec;
@@ -256,12 +261,12 @@ void http1_session::parse(DynamicBuffer& buffer, time_point now)
             if (parser_->is_done()) {
                 phase_ = phase::handling;
                 deadline_.reset();
-                request_ = parser_->release();
-                parser_.reset();
-                request_keep_alive_ = request_.keep_alive();
-                request_version_ = request_.version();
-                request_head_ = request_.method() == beast::http::verb::head;
-                push(http1_action(http1_action::type::handle));
+                // The request stays in the parser until take_request().
+                auto const& req = parser_->get();
+                request_keep_alive_ = req.keep_alive();
+                request_version_ = req.version();
+                request_head_ = req.method() == beast::http::verb::head;
+                push(http1_action::type::handle);
                 return;
             }
             if (!ec && n != 0)
@@ -275,7 +280,7 @@ void http1_session::parse(DynamicBuffer& buffer, time_point now)
             phase_ = phase::continuing;
             set_deadline(write_timeout_, now);
             writing_ = true;
-            push(http1_action(http1_action::type::write_continue));
+            push(http1_action::type::write_continue);
             return arm_timer();
         }
         return start_read(now);
@@ -294,7 +299,7 @@ inline bool http1_session::expects_continue() const
 inline void http1_session::start_read(time_point)
 {
     reading_ = true;
-    push(http1_action(http1_action::type::read));
+    push(http1_action::type::read);
     arm_timer();
 }
 
@@ -312,7 +317,8 @@ inline void http1_session::refuse(error_code ec, time_point now)
     phase_ = phase::refusing;
     set_deadline(write_timeout_, now);
     writing_ = true;
-    push(http1_action::write_refusal(status));
+    refusal_status_ = status;
+    push(http1_action::type::write_refusal);
     arm_timer();
 }
 
@@ -326,18 +332,24 @@ inline void http1_session::set_deadline(std::chrono::milliseconds d, time_point 
 
 // Keeps one wait on the timer while a deadline is set. A deadline that
 // moves later needs no re-arming: the wait re-checks when it fires.
+inline void http1_session::push_cancel_write(net::cancellation_type type) noexcept
+{
+    write_cancellation_ = type;
+    push(http1_action::type::cancel_write);
+}
+
 inline void http1_session::arm_timer()
 {
     if (!deadline_ || finishing_)
         return;
     if (waiting_) {
         if (timer_expiry_ > *deadline_)
-            push(http1_action(http1_action::type::cancel_wait)); // fires, and re-arms at the earlier time
+            push(http1_action::type::cancel_wait); // fires, and re-arms at the earlier time
         return;
     }
     waiting_ = true;
     timer_expiry_ = *deadline_;
-    push(http1_action::wait_until(*deadline_));
+    push(http1_action::type::wait_until);
 }
 
 inline void http1_session::finish(error_code ec)
@@ -348,11 +360,11 @@ inline void http1_session::finish(error_code ec)
     result_ec_ = ec;
     deadline_.reset();
     if (waiting_)
-        push(http1_action(http1_action::type::cancel_wait));
+        push(http1_action::type::cancel_wait);
     if (reading_)
-        push(http1_action(http1_action::type::cancel_read));
+        push(http1_action::type::cancel_read);
     if (awaiting_)
-        push(http1_action(http1_action::type::cancel_handler));
+        push(http1_action::type::cancel_handler);
     maybe_complete();
 }
 
@@ -363,8 +375,7 @@ inline void http1_session::maybe_complete()
         return;
     completed_ = true;
     parser_.reset();
-    request_ = {};
-    push(http1_action::complete(result_ec_));
+    push(http1_action::type::complete);
 }
 
 } // namespace sse::detail

@@ -13,13 +13,21 @@
 namespace sse::detail {
 
 inline stream_engine::stream_engine(stream_options const& options, peer_watch watch, content_coding coding, bool shared)
-    : options_(options)
-    , heartbeat_(options.keep_alive.value().value_or(options.heartbeat))
+    : heartbeat_(options.keep_alive.value().value_or(options.heartbeat))
+    , send_timeout_(options.send_timeout)
+    , max_queued_bytes_(options.max_queued_bytes)
+    , max_write_size_(options.max_write_size)
     , encoder_(make_encoder(coding, options.compression, shared))
     , watch_kind_(watch)
 {
     if (encoder_ && encoder_->shares_events())
         queue_.share_all();
+    // The retry field goes first, with the header.
+    if (auto const retry = options.retry) {
+        message m;
+        m.retry(*retry);
+        queue_.push(m);
+    }
 }
 
 inline void stream_engine::start(time_point now)
@@ -27,11 +35,6 @@ inline void stream_engine::start(time_point now)
     SSE_ASSERT(!started_);
     started_ = true;
     last_write_ = now;
-    if (auto const retry = options_.retry) {
-        message m;
-        m.retry(*retry);
-        queue_.push(m);
-    }
 }
 
 inline void stream_engine::source_finished() noexcept
@@ -53,9 +56,12 @@ inline void stream_engine::wrote(error_code ec, time_point now) noexcept
     SSE_ASSERT(writing_);
     writing_ = false;
     last_write_ = now;
-    queue_.wrote(2 * options_.max_write_size);
+    queue_.wrote(2 * max_write_size_);
     if (encoder_)
-        encoder_->wrote(2 * options_.max_write_size);
+        encoder_->wrote(2 * max_write_size_);
+    idle_ = std::exchange(idle_write_, false) && !ec && queue_.pending() == 0;
+    if (idle_)
+        queue_.release_storage();
     if (ec) {
         // The transport's own timeout (beast::tcp_stream's expiry) is
         // reported as it is; any other failure means the peer is gone. A
@@ -99,12 +105,13 @@ inline void stream_engine::timer_fired(time_point now) noexcept
     if (aborted_ || end_written_)
         return;
     if (writing_) {
-        if (options_.send_timeout.count() > 0 && now >= write_started_ + options_.send_timeout)
+        if (send_timeout_.count() > 0 && now >= write_started_ + send_timeout_)
             abort(make_error_code(error::send_timeout));
         return;
     }
     if (heartbeat_.count() > 0 && !finishing_ && now >= last_write_ + heartbeat_ && queue_.pending() == 0) {
         queue_.push_bytes(":\n");
+        heartbeat_queued_ = true;
         drained_ = true; // nothing to wait for: write it now
     }
 }
@@ -115,7 +122,7 @@ inline void stream_engine::turn_done() noexcept
     turn_posted_ = false;
     if (writing_ || finishing_ || aborted_)
         return; // the end of the write decides
-    if (arrivals_ > 0 && source_ == source_state::busy && queue_.pending() < options_.max_write_size)
+    if (arrivals_ > 0 && source_ == source_state::busy && queue_.pending() < max_write_size_)
         return; // the source is still delivering: one more turn
     flush_due_ = true;
 }
@@ -160,7 +167,7 @@ inline bool stream_engine::would_defer() const noexcept
 {
     if (drained_ || flush_due_ || finishing_ || source_ != source_state::busy)
         return false;
-    return queue_.pending() < options_.max_write_size;
+    return queue_.pending() < max_write_size_;
 }
 
 template <class Now>
@@ -177,7 +184,7 @@ stream_action stream_engine::decide_write(Now& now)
         arrivals_ = 0;
         return action::simple(action::type::defer_write);
     }
-    bool const last = ending && queue_.fits(options_.max_write_size);
+    bool const last = ending && queue_.fits(max_write_size_);
     if (last && watch_kind_ == peer_watch::connection_read) {
         // The watch ends before the end of the body goes out: once the
         // client has the end it may send its next request, which belongs
@@ -189,9 +196,12 @@ stream_action stream_engine::decide_write(Now& now)
         if (watch_ == watch_state::stopping)
             return action::none();
     }
+    // The header alone, or only a heartbeat: once written, the stream is idle.
+    bool const heartbeat_only = std::exchange(heartbeat_queued_, false) && queue_.pending() == 2;
+    idle_write_ = !last && (!pending || heartbeat_only);
     std::span<net::const_buffer const> payload;
     if (pending)
-        payload = queue_.take(options_.max_write_size);
+        payload = queue_.take(max_write_size_);
     std::size_t bytes = queue_.writing();
     // Encoded and flushed: the write decodes to whole events. The header
     // alone (no payload, not the end) has nothing to encode.
@@ -213,8 +223,8 @@ inline std::optional<stream_engine::time_point> stream_engine::deadline() const 
     if (aborted_ || end_written_)
         return std::nullopt;
     if (writing_) {
-        if (options_.send_timeout.count() > 0)
-            return write_started_ + options_.send_timeout;
+        if (send_timeout_.count() > 0)
+            return write_started_ + send_timeout_;
         return std::nullopt;
     }
     if (heartbeat_.count() > 0 && !finishing_)
@@ -255,10 +265,10 @@ stream_action stream_engine::next(Now&& now)
             watch_ = watch_state::active;
             return action::simple(type::watch);
         }
-        if (std::exchange(backlog_wanted_, false) && !finishing_ && queue_.pending() < options_.max_write_size)
-            return action::take_backlog(options_.max_write_size - queue_.pending());
+        if (std::exchange(backlog_wanted_, false) && !finishing_ && queue_.pending() < max_write_size_)
+            return action::take_backlog(max_write_size_ - queue_.pending());
         if (source_ == source_state::idle && !finishing_ && !backpressure_ &&
-            queue_.queued() < options_.max_queued_bytes) {
+            queue_.queued() < max_queued_bytes_) {
             source_ = source_state::busy;
             return action::simple(type::ask_source);
         }

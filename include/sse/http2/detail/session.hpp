@@ -9,17 +9,26 @@
 #define SSE_HTTP2_DETAIL_SESSION_HPP
 
 // One server-side nghttp2 session, without I/O and without a clock: bytes
-// in (receive), bytes out (produce), each with the current time, requests
-// assembled into Beast requests, answers submitted, and the limits a peer
-// cannot get past. nghttp2 does the framing, HPACK and
+// in (receive), frames out (produce, into a frame_batch that the
+// connection writes by one gather write), each with the current time,
+// requests assembled into Beast requests, answers submitted, and the limits
+// a peer cannot get past. nghttp2 does the framing, HPACK and
 // flow control; this class decides what the library adds. The connection
 // operation in impl/serve.hpp performs the reads, writes and waits.
+//
+// DATA payloads are not copied into nghttp2's frame buffer: nghttp2 decides
+// a frame's size (up to the peer's SETTINGS_MAX_FRAME_SIZE and the flow
+// control windows), and the frame's header and the stream body's own bytes
+// go into the batch by reference (NGHTTP2_DATA_FLAG_NO_COPY), kept alive by
+// the body until the batch is written.
 
 #include <sse/detail/config.hpp>
 #include <sse/error.hpp>
 #include <sse/server_options.hpp>
+#include <sse/http2/detail/frame_batch.hpp>
 #include <sse/http2/detail/stream_ids.hpp>
 
+#include <boost/asio/error.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 
@@ -39,19 +48,28 @@
 
 namespace sse::http2::detail {
 
-// What answers one stream: nghttp2 pulls its body through read().
-class body_base {
+// What answers one stream: nghttp2 pulls its body, a frame at a time,
+// through read() and take(); the batch that carries the bytes tells the
+// body when they are written (sent()).
+class body_base : public batch_holder {
 public:
     virtual ~body_base() = default;
 
-    // Up to `len` bytes into `buf`; NGHTTP2_ERR_DEFERRED when none are ready
-    // yet (resume_data wakes the stream); NGHTTP2_DATA_FLAG_EOF in *flags
-    // with the last bytes.
-    virtual ssize_t read(std::uint8_t* buf, std::size_t len, std::uint32_t* flags) = 0;
+    // The size of the next DATA frame's payload, at most `len` bytes;
+    // NGHTTP2_ERR_DEFERRED when none are ready yet (resume_data wakes the
+    // stream); NGHTTP2_DATA_FLAG_EOF in *flags with the last bytes. The
+    // bytes stay where they are until take().
+    virtual ssize_t read(std::size_t len, std::uint32_t* flags) = 0;
+
+    // Appends the next `len` bytes (as read() counted them) to `out`, and
+    // holds the batch (frame_batch::hold) if it does not already: they stay
+    // valid until sent().
+    virtual void take(std::size_t len, frame_batch& out) = 0;
 
     // The stream is gone: ended normally (h2_error 0, after our END_STREAM),
     // reset by either side, or its connection ended. Called once; the
-    // session drops its pointer after.
+    // session drops its pointer after. A batch may still hold the body's
+    // bytes: sent() follows then.
     virtual void closed(std::uint32_t h2_error, bool ended) = 0;
 
     // End gracefully: what is queued, then END_STREAM.
@@ -79,6 +97,19 @@ class session {
 public:
     using clock = std::chrono::steady_clock;
 
+    // The largest DATA frame sent, when the peer's SETTINGS_MAX_FRAME_SIZE
+    // and the windows allow it (nghttp2's frame buffer grows to its size).
+    static constexpr std::size_t max_data_frame = 64 * 1024;
+
+    // Our receive windows, for uploads: a stream's (announced as
+    // SETTINGS_INITIAL_WINDOW_SIZE) holds a whole request body, between
+    // the protocol's 64 KiB and 1 MiB; the connection's, four of them.
+    static std::uint32_t stream_window(server_options const& o) noexcept
+    {
+        return static_cast<std::uint32_t>(std::clamp<std::size_t>(o.max_body_size, 65535, 1024 * 1024));
+    }
+    static std::uint32_t connection_window(server_options const& o) noexcept { return 4 * stream_window(o); }
+
     // `now`: the time the connection starts (time is always given, never
     // read: the session can be driven by a script).
     session(server_options const& options, clock::time_point now);
@@ -93,7 +124,20 @@ public:
     // (a GOAWAY is queued when there is one to send): result() tells why.
     bool receive(std::uint8_t const* data, std::size_t size, clock::time_point now);
 
-    // Appends what nghttp2 has to send, up to about `limit` bytes.
+    // Puts what nghttp2 has to send, up to about `limit` bytes, into the
+    // batch (output()). False on a fatal error (result() tells why). Only
+    // while no batch is pending: the last one's sent() was called.
+    bool produce(std::size_t limit, clock::time_point now);
+
+    // The frames produce() made, to be written in one gather write.
+    frame_batch& output() noexcept { return batch_; }
+
+    // The batch was written, or failed with `ec`: the bodies it held hear
+    // of it, and it is empty again.
+    void sent(error_code ec) { batch_.sent(ec); }
+
+    // produce(), with the batch's bytes appended to `out` and the batch
+    // sent at once (a script's view of the output).
     bool produce(std::string& out, std::size_t limit, clock::time_point now);
 
     // Whether the session still has something to read or write.
@@ -137,8 +181,24 @@ public:
 
     // Bytes queued by all stream bodies (their own accounting).
     std::size_t queued_bytes() const noexcept { return queued_bytes_; }
-    void add_queued(std::ptrdiff_t delta) noexcept { queued_bytes_ = std::size_t(std::ptrdiff_t(queued_bytes_) + delta); }
+    void add_queued(std::ptrdiff_t delta) noexcept
+    {
+        queued_bytes_ = std::size_t(std::ptrdiff_t(queued_bytes_) + delta);
+        if (over_queue_cap())
+            cap_reached_ = true;
+    }
     bool over_queue_cap() const noexcept { return queued_bytes_ >= options_.max_connection_queued_bytes; }
+
+    // True once after the queued bytes were at the cap and are below it
+    // again, wherever they fell (a write's end, a stream's): the streams
+    // held back (kick()) can go on.
+    bool cap_released() noexcept
+    {
+        if (!cap_reached_ || over_queue_cap())
+            return false;
+        cap_reached_ = false;
+        return true;
+    }
 
     // Answers a stream with a header and a body (nullptr: no body).
     void submit(request_stream& s, unsigned status, std::vector<nghttp2_nv> const& nva, body_base* body);
@@ -175,6 +235,8 @@ private:
     static int on_invalid_frame(nghttp2_session*, nghttp2_frame const*, int, void*);
     static int on_stream_close(nghttp2_session*, std::int32_t, std::uint32_t, void*);
     static ssize_t read_body(nghttp2_session*, std::int32_t, std::uint8_t*, std::size_t, std::uint32_t*, nghttp2_data_source*, void*);
+    static int send_data(nghttp2_session*, nghttp2_frame*, std::uint8_t const*, std::size_t, nghttp2_data_source*, void*);
+    static ssize_t data_length(nghttp2_session*, std::uint8_t, std::int32_t, std::int32_t, std::int32_t, std::uint32_t, void*);
 
     void request_complete(request_stream& s);
 
@@ -183,7 +245,10 @@ private:
     stream_id_check ids_;
     std::unordered_map<std::int32_t, std::unique_ptr<request_stream>> streams_;
     std::vector<std::int32_t> ready_;
+    frame_batch batch_;
+    std::size_t batch_limit_ = 0; // produce()'s limit
     std::size_t queued_bytes_ = 0;
+    bool cap_reached_ = false; // queued_bytes_ reached the cap since cap_released() last said so
     double budget_;
     clock::time_point budget_time_; // when the budget was last refilled
     clock::time_point now_;         // the time of the receive or produce under way

@@ -24,7 +24,6 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/write.hpp>
 #include <boost/beast/core/buffers_range.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/stream_traits.hpp>
@@ -150,9 +149,12 @@ protected:
 
 // The HTTP/2 sink of an event stream, on one HTTP/2 stream: it performs
 // what the stream engine decides. A write is offered to nghttp2, which
-// pulls it into DATA frames (read()) as the flow-control window allows;
-// the watch is the stream's close. Owned jointly by the session (until
-// the stream closes) and by its pending operations.
+// frames it (read() sizes a DATA frame, take() puts the payload into the
+// connection's batch by reference) as the flow-control window allows; the
+// write is over once the batch that carries its end is written (sent()),
+// and its bytes stay valid until then. The watch is the stream's close.
+// Owned jointly by the session (until the stream closes), by the batch
+// that holds its bytes, and by its pending operations.
 template <class Executor, class Source>
 class stream_body final : public body_base {
     using clock = std::chrono::steady_clock;
@@ -185,62 +187,80 @@ public:
 
     // ------------------------------------------------ called by the session
 
-    ssize_t read(std::uint8_t* buf, std::size_t len, std::uint32_t* flags) override
+    ssize_t read(std::size_t len, std::uint32_t* flags) override
     {
-        sse::detail::lazy_now now;
-        in_callback_ = true;
-        std::size_t n = 0;
-        bool eof = false;
-        while (writing_) {
-            while (n < len && index_ < buffers_.size()) {
-                auto const b = buffers_[index_] + offset_;
-                std::size_t const k = std::min(len - n, b.size());
-                std::memcpy(buf + n, b.data(), k);
-                n += k;
-                offset_ += k;
-                if (offset_ == buffers_[index_].size()) {
-                    offset_ = 0;
-                    ++index_;
-                }
-            }
-            if (index_ < buffers_.size())
-                break; // the frame is full
-            // The whole write is pulled: it is done, and the next one, if
-            // the engine has it now, goes on in this frame.
-            writing_ = false;
-            bool const last = write_last_;
-            engine_.wrote({}, now());
-            if (last) {
-                eof = true;
-                break;
-            }
-            run(now);
-            if (n == len)
-                break;
-        }
-        in_callback_ = false;
-        sync_queued();
-        if (eof)
-            *flags |= NGHTTP2_DATA_FLAG_EOF;
-        if (n == 0 && !eof) {
+        if (!writing_ || all_framed_ || stopped_) {
+            // Nothing to frame, or the write's end waits for its batch.
             deferred_ = true;
             return NGHTTP2_ERR_DEFERRED;
         }
-        post_run(); // what the write's end allows, outside nghttp2's callback
+        std::size_t const n = std::min(len, unframed_);
+        if (n == unframed_ && write_last_)
+            *flags |= NGHTTP2_DATA_FLAG_EOF;
         return static_cast<ssize_t>(n);
+    }
+
+    void take(std::size_t len, frame_batch& out) override
+    {
+        SSE_ASSERT(writing_ && len <= unframed_);
+        unframed_ -= len;
+        while (len != 0) {
+            SSE_ASSERT(index_ < buffers_.size());
+            auto const b = buffers_[index_] + offset_;
+            std::size_t const k = std::min(len, b.size());
+            out.append_ref(b.data(), k);
+            len -= k;
+            offset_ += k;
+            if (offset_ == buffers_[index_].size()) {
+                offset_ = 0;
+                ++index_;
+            }
+        }
+        if (unframed_ == 0)
+            all_framed_ = true;
+        if (!in_flight_) {
+            in_flight_ = true;
+            add_ref(); // the batch's, until sent()
+            out.hold(*this);
+        }
+    }
+
+    void sent(error_code ec) override
+    {
+        ref const self(this);
+        release_ref(); // the batch's
+        in_flight_ = false;
+        if (writing_ && (all_framed_ || stopped_ || ec)) {
+            writing_ = false;
+            if (!ec && !all_framed_)
+                ec = stop_error_; // cut short: the stream closed or was reset
+            engine_.wrote(ec, clock::now());
+        }
+        if (std::exchange(close_pending_, false) && watching_) {
+            watching_ = false;
+            engine_.watch_ended(net::error::connection_reset, false); // after our end: nothing
+        }
+        run();
     }
 
     void closed(std::uint32_t, bool) override
     {
         session_ = nullptr;
-        if (writing_) {
-            // Never to be pulled: the write ends with the stream.
+        stop(net::error::connection_reset);
+        if (writing_ && !in_flight_) {
+            // Never to be framed: the write ends with the stream.
             writing_ = false;
-            engine_.wrote(net::error::connection_reset, clock::now());
+            engine_.wrote(stop_error_, clock::now());
         }
         if (watching_) {
-            watching_ = false;
-            engine_.watch_ended(net::error::connection_reset, false); // after our end: nothing
+            // A batch in flight may carry our END_STREAM: the close counts
+            // once it is written.
+            if (in_flight_) {
+                close_pending_ = true;
+            } else {
+                watching_ = false;
+                engine_.watch_ended(net::error::connection_reset, false); // after our end: nothing
+            }
         }
         // Not inside nghttp2's callback: the source is torn down on a turn
         // of its own.
@@ -270,13 +290,10 @@ private:
     {
         if (engine_.done())
             return;
-        if (!in_callback_ && std::exchange(release_due_, false))
-            source_.reset();
         engine_.set_backpressure(conn_->h2().over_queue_cap());
         for (auto a = engine_.next(now); !a.is_none(); a = engine_.next(now))
             perform(a, now);
-        if (!in_callback_)
-            sync_queued();
+        sync_queued();
     }
 
     void perform(action const& a, sse::detail::lazy_now& now)
@@ -299,22 +316,16 @@ private:
             break;
         case type::cancel_wait: timer_.cancel(); break;
         case type::cancel_source: source_cancel_.emit(net::cancellation_type::terminal); break;
-        case type::release_source:
-            // Inside nghttp2's callback, the source goes on a turn of its own.
-            if (in_callback_) {
-                release_due_ = true;
-                post_run();
-            } else {
-                source_.reset();
-            }
-            break;
+        case type::release_source: source_.reset(); break;
         case type::watch: watching_ = true; break; // the session calls closed()
         case type::stop_watch: break;              // not asked for a stream's close
         case type::abort:
-            if (writing_) {
+            stop(net::error::operation_aborted);
+            if (writing_ && !in_flight_) {
                 writing_ = false;
-                engine_.wrote(net::error::operation_aborted, now());
+                engine_.wrote(stop_error_, now());
             }
+            // In flight: the write ends once its batch is written.
             if (session_) {
                 session_->reset(id_, NGHTTP2_CANCEL);
                 conn_->wake();
@@ -324,21 +335,36 @@ private:
         }
     }
 
-    // A write: offered to nghttp2, which pulls it through read().
+    // A write: offered to nghttp2, which frames it through read() and take().
     void offer(action const& a, sse::detail::lazy_now& now)
     {
         if (a.bytes() == 0 && !a.last()) {
             engine_.wrote({}, now()); // the header alone: nghttp2 sent it with the response
             return;
         }
+        if (stopped_) {
+            engine_.wrote(stop_error_, now()); // the stream is gone: never to be framed
+            return;
+        }
         buffers_ = a.buffers();
         index_ = 0;
         offset_ = 0;
+        unframed_ = net::buffer_size(buffers_);
         write_last_ = a.last();
+        all_framed_ = false;
         writing_ = true;
-        if (!in_callback_ && session_ && std::exchange(deferred_, false)) {
+        if (session_ && std::exchange(deferred_, false)) {
             session_->resume(id_);
             conn_->wake();
+        }
+    }
+
+    // No more frames: the stream closed, or is being reset.
+    void stop(error_code ec) noexcept
+    {
+        if (!stopped_) {
+            stopped_ = true;
+            stop_error_ = ec;
         }
     }
 
@@ -426,17 +452,21 @@ private:
     std::optional<Source> source_;
     std::function<void(error_code)> on_end_;
     std::vector<item_type> batch_;
-    std::span<net::const_buffer const> buffers_;
-    std::size_t index_ = 0;
+    std::span<net::const_buffer const> buffers_; // the write's payload
+    std::size_t index_ = 0;                      // where the next frame starts
     std::size_t offset_ = 0;
+    std::size_t unframed_ = 0;                   // bytes of the write not yet framed
     std::size_t accounted_ = 0;
     std::size_t refs_;
-    bool writing_ = false;
+    error_code stop_error_;
+    bool writing_ = false;       // a write is offered; the engine hears of its end
     bool write_last_ = false;
+    bool all_framed_ = false;    // the write is in frames: it ends when its batch is written
+    bool in_flight_ = false;     // a batch holds bytes of the write
+    bool stopped_ = false;       // no more frames: closed or reset
+    bool close_pending_ = false; // closed while a batch held bytes: the watch ends after it
     bool watching_ = false;
     bool deferred_ = false;
-    bool in_callback_ = false;
-    bool release_due_ = false;
     bool run_posted_ = false;
 };
 
@@ -498,7 +528,7 @@ public:
 
     void wake() override
     {
-        if (!wake_posted_ && !writing_ && !ending_) {
+        if (!wake_posted_ && !writing_ && !ending_ && !notifying_) {
             wake_posted_ = true;
             net::post(stream_.get_executor(), [self = ref(this)] {
                 self.p->wake_posted_ = false;
@@ -514,6 +544,8 @@ public:
         --streams_;
         if (ending_)
             post_complete();
+        else
+            wake(); // its bytes left the connection's queue: streams held back may go on
     }
 
 private:
@@ -525,17 +557,16 @@ private:
             post_complete();
             return;
         }
-        bool const capped = session_.over_queue_cap();
         if (!writing_) {
-            out_.clear();
-            if (!session_.produce(out_, write_size, clock::now())) {
+            if (!session_.produce(write_size, clock::now())) {
+                session_.sent(net::error::operation_aborted); // never written
                 end();
                 return;
             }
-            if (!out_.empty())
+            if (!session_.output().empty())
                 start_write();
         }
-        if (capped && !session_.over_queue_cap())
+        if (session_.cap_released())
             kick_streams();
         if (!reading_ && !read_done_ && session_.alive())
             start_read();
@@ -550,12 +581,19 @@ private:
         arm_timer();
     }
 
+    // The batch, by gather writes: frame headers and control frames from
+    // the session's storage, payloads from the streams' own bytes.
     void start_write()
     {
         writing_ = true;
         write_started_ = clock::now();
-        net::async_write(stream_, net::buffer(out_), write_handler{ref(this)});
+        session_.output().buffers();
+        write_some();
     }
+
+    // What is left of the batch, in one write_some: a socket takes up to
+    // 64 buffers in one call (net::async_write would give it 16 at a time).
+    void write_some() { stream_.async_write_some(session_.output().unwritten(), write_handler{ref(this)}); }
 
     void start_read()
     {
@@ -780,10 +818,37 @@ private:
         run();
     }
 
+    void on_write_some(error_code ec, std::size_t n)
+    {
+        if (!ec && !ending_) {
+            auto& out = session_.output();
+            out.consume(n);
+            if (!out.unwritten().empty()) {
+                if (n != 0) {
+                    write_some();
+                    return;
+                }
+                ec = net::error::broken_pipe; // the transport took nothing, and said nothing
+            }
+        }
+        if (!ec && ending_)
+            ec = net::error::operation_aborted;
+        on_write(ec);
+    }
+
     void on_write(error_code ec)
     {
         writing_ = false;
         last_active_ = clock::now();
+        // The streams whose bytes the batch held end their writes and go
+        // on; run() below writes what they offer (no wake-up of their own).
+        notifying_ = true;
+        session_.sent(ec);
+        notifying_ = false;
+        if (ending_) {
+            post_complete();
+            return;
+        }
         if (ec) {
             if (!result_ && ec != net::error::operation_aborted)
                 result_ = ec;
@@ -842,7 +907,7 @@ private:
     };
 
     struct write_handler : base::template cancellable_handler<&serve_op::write_cancel_> {
-        void operator()(error_code ec, std::size_t) { this->self.p->on_write(ec); }
+        void operator()(error_code ec, std::size_t n) { this->self.p->on_write_some(ec, n); }
     };
 
     struct timer_handler : sub_handler {
@@ -874,7 +939,6 @@ private:
     net::cancellation_signal write_cancel_;
     std::list<net::cancellation_signal> answer_cancels_; // one per awaitable handler running
     std::unique_ptr<std::uint8_t[]> read_buffer_;
-    std::string out_;
     std::string header_storage_;
     error_code result_;
     clock::time_point last_active_ = clock::now();
@@ -885,6 +949,7 @@ private:
     bool writing_ = false;
     bool timer_armed_ = false;
     bool wake_posted_ = false;
+    bool notifying_ = false; // the batch's streams hear of its write
     bool ending_ = false;
     bool complete_posted_ = false;
     bool completed_ = false;

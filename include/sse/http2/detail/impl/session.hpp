@@ -13,26 +13,50 @@
 
 namespace sse::http2::detail {
 
-// A short plain answer the session gives by itself (400, 413, 431, 500).
+// A short plain answer the session gives by itself (400, 413, 431, 500),
+// or an ordinary answer's body, collected whole. It goes when its stream
+// has closed and no batch holds its bytes.
 class fixed_body final : public body_base {
 public:
     explicit fixed_body(std::string text) : text_(std::move(text)) {}
 
-    ssize_t read(std::uint8_t* buf, std::size_t len, std::uint32_t* flags) override
+    ssize_t read(std::size_t len, std::uint32_t* flags) override
     {
         std::size_t const n = std::min(len, text_.size() - offset_);
-        std::memcpy(buf, text_.data() + offset_, n);
-        offset_ += n;
-        if (offset_ == text_.size())
+        if (offset_ + n == text_.size())
             *flags |= NGHTTP2_DATA_FLAG_EOF;
         return static_cast<ssize_t>(n);
     }
 
-    void closed(std::uint32_t, bool) override { delete this; }
+    void take(std::size_t len, frame_batch& out) override
+    {
+        out.append_ref(text_.data() + offset_, len);
+        offset_ += len;
+        if (!held_) {
+            held_ = true;
+            out.hold(*this);
+        }
+    }
+
+    void sent(error_code) override
+    {
+        held_ = false;
+        if (closed_)
+            delete this;
+    }
+
+    void closed(std::uint32_t, bool) override
+    {
+        closed_ = true;
+        if (!held_)
+            delete this;
+    }
 
 private:
     std::string text_;
     std::size_t offset_ = 0;
+    bool held_ = false;
+    bool closed_ = false;
 };
 
 inline session::session(server_options const& options, clock::time_point now)
@@ -51,6 +75,12 @@ inline session::session(server_options const& options, clock::time_point now)
     nghttp2_session_callbacks_set_on_frame_send_callback(cbs, &on_frame_send);
     nghttp2_session_callbacks_set_on_invalid_frame_recv_callback(cbs, &on_invalid_frame);
     nghttp2_session_callbacks_set_on_stream_close_callback(cbs, &on_stream_close);
+#ifdef SSE_NGHTTP2_HAS_SEND_DATA_CALLBACK
+    nghttp2_session_callbacks_set_send_data_callback(cbs, &send_data);
+#endif
+#ifdef SSE_NGHTTP2_HAS_READ_LENGTH_CALLBACK
+    nghttp2_session_callbacks_set_data_source_read_length_callback(cbs, &data_length);
+#endif
 
     nghttp2_option* opt = nullptr;
     if (nghttp2_option_new(&opt) != 0) {
@@ -74,12 +104,24 @@ inline session::session(server_options const& options, clock::time_point now)
         {NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, options_.max_concurrent_streams},
         {NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, static_cast<std::uint32_t>(options_.max_header_size)},
         {NGHTTP2_SETTINGS_ENABLE_PUSH, 0},
+        {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, stream_window(options_)},
     };
     nghttp2_submit_settings(session_, NGHTTP2_FLAG_NONE, settings, std::size(settings));
+    // The connection's window: a WINDOW_UPDATE after the SETTINGS.
+    std::int32_t const window = static_cast<std::int32_t>(connection_window(options_));
+#ifdef SSE_NGHTTP2_HAS_SET_LOCAL_WINDOW_SIZE
+    nghttp2_session_set_local_window_size(session_, NGHTTP2_FLAG_NONE, 0, window);
+#else
+    nghttp2_submit_window_update(
+        session_, NGHTTP2_FLAG_NONE, 0, window - NGHTTP2_INITIAL_CONNECTION_WINDOW_SIZE
+    );
+#endif
 }
 
 inline session::~session()
 {
+    // The connection writes every batch before it ends; a script may not.
+    batch_.sent(net::error::operation_aborted);
     close_all();
     nghttp2_session_del(session_);
 }
@@ -109,10 +151,14 @@ inline bool session::receive(std::uint8_t const* data, std::size_t size, clock::
     return nghttp2_session_want_read(session_) != 0;
 }
 
-inline bool session::produce(std::string& out, std::size_t limit, clock::time_point now)
+inline bool session::produce(std::size_t limit, clock::time_point now)
 {
+    SSE_ASSERT(batch_.empty()); // the last batch was sent
     now_ = now;
-    while (out.size() < limit) {
+    batch_limit_ = limit;
+    while (batch_.size() < limit) {
+        // DATA frames go into the batch from send_data (or, copied, from
+        // read_body) during this call; other frames come back from it.
         std::uint8_t const* data = nullptr;
         auto const n = nghttp2_session_mem_send(session_, &data);
         if (n < 0) {
@@ -122,9 +168,18 @@ inline bool session::produce(std::string& out, std::size_t limit, clock::time_po
         }
         if (n == 0)
             break;
-        out.append(reinterpret_cast<char const*>(data), static_cast<std::size_t>(n));
+        batch_.append_copy(data, static_cast<std::size_t>(n));
     }
     return true;
+}
+
+inline bool session::produce(std::string& out, std::size_t limit, clock::time_point now)
+{
+    bool const ok = produce(limit, now);
+    for (auto const b : batch_.buffers())
+        out.append(static_cast<char const*>(b.data()), b.size());
+    sent({});
+    return ok;
 }
 
 inline void session::begin_shutdown()
@@ -404,10 +459,72 @@ inline ssize_t session::read_body(
     void* user
 )
 {
-    auto* s = static_cast<session*>(user)->find(id);
+    auto& self = *static_cast<session*>(user);
+    auto* s = self.find(id);
     if (!s || !s->body)
         return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
-    return s->body->read(buf, len, flags);
+    auto const n = s->body->read(len, flags);
+    if (n < 0)
+        return n;
+#ifdef SSE_NGHTTP2_HAS_SEND_DATA_CALLBACK
+    // The bytes stay where they are: send_data takes them.
+    (void)buf;
+    *flags |= NGHTTP2_DATA_FLAG_NO_COPY;
+#else
+    // Copied into nghttp2's frame, which mem_send then returns.
+    self.batch_.redirect(buf);
+    s->body->take(static_cast<std::size_t>(n), self.batch_);
+    self.batch_.redirect(nullptr);
+#endif
+    return n;
+}
+
+// A DATA frame nghttp2 sized by read_body: its header and padding copied,
+// its payload the body's own bytes (RFC 9113, 6.1).
+inline int session::send_data(
+    nghttp2_session*,
+    nghttp2_frame* frame,
+    std::uint8_t const* header,
+    std::size_t length,
+    nghttp2_data_source*,
+    void* user
+)
+{
+    auto& self = *static_cast<session*>(user);
+    auto* s = self.find(frame->hd.stream_id);
+    if (!s || !s->body)
+        return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE; // nothing written: the stream is reset
+    auto& out = self.batch_;
+    out.append_copy(header, 9);
+    std::size_t const padding = frame->data.padlen;
+    if (padding > 0) {
+        std::uint8_t const pad_length = static_cast<std::uint8_t>(padding - 1);
+        out.append_copy(&pad_length, 1);
+    }
+    s->body->take(length, out);
+    if (padding > 1)
+        out.append_zeros(padding - 1);
+    // A full batch: mem_send returns, the rest goes in the next one.
+    return out.size() >= self.batch_limit_ ? NGHTTP2_ERR_PAUSE : 0;
+}
+
+// The size of the next DATA frame: as large as the peer's
+// SETTINGS_MAX_FRAME_SIZE allows, up to max_data_frame (nghttp2 applies the
+// flow-control windows itself).
+inline ssize_t session::data_length(
+    nghttp2_session*,
+    std::uint8_t,
+    std::int32_t,
+    std::int32_t session_window,
+    std::int32_t stream_window,
+    std::uint32_t max_frame_size,
+    void*
+)
+{
+    std::size_t n = std::min<std::size_t>(max_frame_size, max_data_frame);
+    n = std::min<std::size_t>(n, static_cast<std::size_t>(std::max<std::int32_t>(session_window, 1)));
+    n = std::min<std::size_t>(n, static_cast<std::size_t>(std::max<std::int32_t>(stream_window, 1)));
+    return static_cast<ssize_t>(n);
 }
 
 } // namespace sse::http2::detail
