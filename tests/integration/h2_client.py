@@ -91,7 +91,10 @@ class Client:
                 events = []
             for e in events:
                 self.handle(e)
-            self.flush()
+            try:
+                self.flush()
+            except ConnectionError:
+                pass  # the peer closed first (after a GOAWAY): what it sent is still to be read
         return until()
 
     def handle(self, e):
