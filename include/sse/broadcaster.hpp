@@ -127,6 +127,7 @@ struct broadcaster_options {
 namespace detail {
 struct broadcast_topic;
 struct broadcast_subscriber;
+struct next_waiter;
 struct broadcast_registry;
 } // namespace detail
 
@@ -181,7 +182,7 @@ public:
 
 private:
 
-    void start(net::any_completion_handler<void(error_code, std::optional<serialized>)> handler, net::cancellation_slot slot);
+    void start(detail::next_waiter handler, net::cancellation_slot slot);
 
     std::shared_ptr<detail::broadcast_subscriber> sub_;
 };

@@ -506,6 +506,107 @@ TEST_CASE("broadcaster: order and completeness across threads", "[broadcaster][t
     }
 }
 
+TEST_CASE("broadcaster: one publish wakes its subscribers in a few sweeps, not a post each", "[broadcaster]")
+{
+    // Subscribers on strands of one io_context, run by this thread: the
+    // publish posts one sweep, which runs every handler on its strand there
+    // and then, a few at a time (the part size is 8), not a post per
+    // subscriber.
+    constexpr std::size_t subscribers = 200;
+    sse::broadcaster hub;
+    net::io_context ioc;
+    auto const work = net::make_work_guard(ioc); // poll() never runs out of work
+    std::vector<std::shared_ptr<reader>> readers;
+    for (std::size_t i = 0; i < subscribers; ++i) {
+        readers.push_back(std::make_shared<reader>(hub.subscribe("t"), ioc, 2));
+        readers.back()->start();
+    }
+    ioc.poll(); // every reader waits
+    for (int round = 1; round <= 2; ++round) {
+        hub.publish("t", sse::message{}.data("x"));
+        for (auto const& rd : readers)
+            REQUIRE(rd->got == static_cast<std::size_t>(round - 1)); // never inside publish
+        std::size_t const turns = ioc.poll();
+        CHECK(turns <= subscribers / 8 + 1);
+        for (auto const& rd : readers)
+            CHECK(rd->got == static_cast<std::size_t>(round));
+    }
+}
+
+TEST_CASE("broadcaster: subscribers on several execution contexts and executors", "[broadcaster][threads]")
+{
+    // Two io_contexts on two threads each; on each, subscribers on strands
+    // and on the context's own executor. A sweep per context: every one
+    // gets every event, in order.
+    constexpr int per_kind = 25;
+    constexpr int total = 300;
+    sse::broadcaster hub;
+    runner a(2);
+    runner b(2);
+
+    struct plain_reader : std::enable_shared_from_this<plain_reader> {
+        sse::subscription sub;
+        net::any_io_executor ex;
+        std::mutex mutex; // handlers may run on either thread of the context
+        std::string wire;
+        int got = 0;
+        sse::error_code ec;
+        latch_value<bool> done;
+
+        void next()
+        {
+            sub.async_next(net::bind_executor(ex, [self = shared_from_this()](sse::error_code e, std::optional<sse::serialized> s) {
+                std::unique_lock lock(self->mutex);
+                if (e || !s) {
+                    self->ec = e;
+                    lock.unlock();
+                    self->done.set(true);
+                    return;
+                }
+                self->wire += s->view();
+                if (++self->got == total) {
+                    lock.unlock();
+                    self->done.set(true);
+                    return;
+                }
+                lock.unlock();
+                self->next();
+            }));
+        }
+    };
+
+    std::vector<std::shared_ptr<reader>> stranded;
+    std::vector<std::shared_ptr<plain_reader>> plain;
+    for (auto* r : {&a, &b}) {
+        for (int i = 0; i < per_kind; ++i) {
+            stranded.push_back(std::make_shared<reader>(hub.subscribe("t"), r->ioc, total));
+            stranded.back()->start();
+            auto p = std::make_shared<plain_reader>();
+            p->sub = hub.subscribe("t");
+            p->ex = r->ioc.get_executor();
+            plain.push_back(p);
+            net::post(p->ex, [p] { p->next(); });
+        }
+    }
+    std::thread publisher([&] {
+        for (int i = 0; i < total; ++i)
+            hub.publish("t", sse::message{}.data(std::to_string(i)));
+    });
+    publisher.join();
+    auto const expected = range_ids(1, total);
+    for (auto& rd : stranded) {
+        REQUIRE(rd->done.wait());
+        CHECK(!rd->ec);
+        CHECK(ids_of(rd->events()) == expected);
+    }
+    for (auto& p : plain) {
+        REQUIRE(p->done.wait());
+        std::lock_guard lock(p->mutex);
+        CHECK(!p->ec);
+        CHECK(ids_of(sse::parse_events(p->wire)) == expected);
+    }
+}
+
 TEST_CASE("broadcaster: the seam between history and live events", "[broadcaster][threads]")
 {
     constexpr int total = 2000;

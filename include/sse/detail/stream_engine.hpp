@@ -213,11 +213,13 @@ public:
             queue_.push(item);
     }
 
-    // The backlog is taken: `n` items were pushed.
+    // The backlog is taken: `n` items were pushed. The source holds
+    // nothing more, and can hold more only once its producer runs again: a
+    // deferring turn would delay the write and gain nothing, so it goes now.
     void backlog_taken(std::size_t n) noexcept
     {
-        if (n != 0)
-            drained_ = true; // the backlog is in: write it without a deferring turn
+        (void)n;
+        drained_ = true;
     }
 
     // The source finished: what is queued is written, then the body ends.
@@ -354,6 +356,17 @@ private:
 template <class Source>
 inline constexpr bool takes_backlog =
     requires(Source& s, std::vector<typename Source::value_type>& v, std::size_t n) { s.try_take(v, n); };
+
+// Whether this source hands over what it holds without waiting: a source
+// that wraps another (any_message_source) says so at run time.
+template <class Source>
+bool source_takes_backlog(Source const& source) noexcept
+{
+    if constexpr (requires { { source.takes_backlog() } noexcept -> std::convertible_to<bool>; })
+        return source.takes_backlog();
+    else
+        return takes_backlog<Source>;
+}
 
 // For sinks, the take_backlog action: what `source` already holds, up to
 // `max_bytes`, taken without waiting into the engine (through `batch`, kept

@@ -79,6 +79,7 @@ struct any_source_base {
     virtual ~any_source_base() = default;
     virtual void async_next(any_next_parts&& parts) = 0;
     virtual std::size_t try_take(std::vector<serialized>& out, std::size_t max_bytes) = 0;
+    virtual bool takes_backlog() const noexcept = 0;
 };
 
 template <class Source>
@@ -91,6 +92,13 @@ public:
     void async_next(any_next_parts&& parts) override
     {
         source_.async_next(any_next_handler<item_type>(std::move(parts)));
+    }
+
+    bool takes_backlog() const noexcept override
+    {
+        return requires(Source& s, std::vector<item_type>& v, std::size_t n) {
+            { s.try_take(v, n) } -> std::convertible_to<std::size_t>;
+        };
     }
 
     std::size_t try_take(std::vector<serialized>& out, std::size_t max_bytes) override
@@ -163,6 +171,12 @@ auto any_message_source::async_next(CompletionToken&& token)
     return net::async_initiate<CompletionToken, void(error_code, std::optional<serialized>)>(
         detail::any_next_initiation{impl_.get()}, token
     );
+}
+
+inline bool any_message_source::takes_backlog() const noexcept
+{
+    SSE_ASSERT(impl_); // not moved from
+    return impl_->takes_backlog();
 }
 
 inline std::size_t any_message_source::try_take(std::vector<serialized>& out, std::size_t max_bytes)

@@ -13,7 +13,12 @@
 #include <boost/asio/append.hpp>
 #include <boost/asio/associated_cancellation_slot.hpp>
 #include <boost/asio/associated_executor.hpp>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/execution/context_as.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/query.hpp>
+#include <boost/asio/strand.hpp>
 
 #include <algorithm>
 #include <charconv>
@@ -24,29 +29,44 @@
 namespace sse {
 namespace detail {
 
-// A waiting async_next handler, type-erased behind a function that posts
-// the real handler to its own executor: invoking it never runs the handler
-// inline (any_completion_executor offers no blocking.never to post with).
+// A waiting async_next: the handler, type-erased, with the executor it
+// runs on and its cancellation slot.
 //
 // The cancellation slot belongs to the handler's executor, like the
 // operation that owns its signal: it may be installed, cleared or emitted
-// only there. So the handler installed while waiting is cleared in the
-// posted function, never by the thread that completes the wait (a
-// publisher clearing it while the owner emits it freed the running
-// cancellation handler).
+// only there. So the handler installed while waiting is cleared on that
+// executor, just before the handler runs, never by the thread that
+// completes the wait (a publisher clearing it while the owner emits it
+// freed the running cancellation handler).
 using next_handler_type = net::any_completion_handler<void(error_code, std::optional<serialized>)>;
 
-template <class Handler>
-next_handler_type make_poster(Handler handler, net::cancellation_slot slot)
-{
-    return next_handler_type([h = std::move(handler), slot](error_code ec, std::optional<serialized> item) mutable {
-        auto ex = detail::handler_executor(h);
-        net::post(ex, [h = std::move(h), slot, ec, item = std::move(item)]() mutable {
+struct next_waiter {
+    next_handler_type handler;
+    net::any_io_executor executor;
+    net::cancellation_slot slot;
+
+    // Runs the handler on its executor: posted (never inline), or
+    // dispatched, from a sweep already running on the executor's
+    // execution context (an executor that is free runs it at once).
+    void complete(error_code ec, std::optional<serialized> item, bool dispatch = false) &&
+    {
+        auto f = [h = std::move(handler), slot = slot, ec, item = std::move(item)]() mutable {
             if (slot.is_connected())
                 slot.clear();
             std::move(h)(ec, std::move(item));
-        });
-    });
+        };
+        if (dispatch)
+            net::dispatch(executor, std::move(f));
+        else
+            net::post(executor, std::move(f));
+    }
+};
+
+template <class Handler>
+next_waiter make_waiter(Handler handler, net::cancellation_slot slot)
+{
+    net::any_io_executor ex = detail::handler_executor(handler);
+    return next_waiter{next_handler_type(std::move(handler)), std::move(ex), slot};
 }
 
 struct broadcast_registry;
@@ -112,7 +132,7 @@ struct broadcast_subscriber {
     std::size_t head = 0;
     std::size_t bytes = 0;
     std::size_t index = 0; // in topic->subscribers
-    std::optional<next_handler_type> waiting;
+    std::optional<next_waiter> waiting;
     error_code failed;
 
     // With a backend: while a replay is on its way, live events wait in
@@ -126,8 +146,7 @@ struct broadcast_subscriber {
     // Completes the waiting handler (posted, never inline).
     void complete(error_code ec, std::optional<serialized> item)
     {
-        auto h = take_waiting();
-        std::move(h)(ec, std::move(item));
+        take_waiting().complete(ec, std::move(item));
     }
 
     std::size_t queued() const noexcept { return queue.size() - head; }
@@ -154,16 +173,16 @@ struct broadcast_subscriber {
 
     // Takes the waiting handler out, to be completed once the topic's mutex
     // is released.
-    next_handler_type take_waiting()
+    next_waiter take_waiting()
     {
-        auto h = std::move(*waiting);
+        auto w = std::move(*waiting);
         waiting.reset();
-        return h;
+        return w;
     }
 
     // Hands an event to the subscriber; the topic's mutex is held. A waiting
     // handler is moved to `ready`, to be completed after the mutex is released.
-    void deliver(serialized const& s, std::vector<std::pair<next_handler_type, serialized>>& ready)
+    void deliver(serialized const& s, std::vector<std::pair<next_waiter, serialized>>& ready)
     {
         if (failed)
             return;
@@ -194,16 +213,99 @@ struct broadcast_subscriber {
     }
 };
 
-using ready_list = std::vector<std::pair<next_handler_type, serialized>>;
+using ready_list = std::vector<std::pair<next_waiter, serialized>>;
 
 // Completes the handlers a delivery made ready, once the topic's mutex is
-// released (each completion is a post).
+// released.
+//
+// One event reaches every waiting subscriber of an execution context in
+// one sweep: a single function posted to that context, which dispatches
+// each handler to its own executor. A connection's strand that is free
+// runs its handler there and then, so its stream takes the event and
+// starts its write (the bytes usually leave in that call) before the
+// sweep moves on. A post per subscriber would queue them all behind
+// everything else the context has to do, and the publisher's next
+// request with them.
+//
+// The sweep runs outside any strand when the first handler's executor is
+// a strand of a known type (no strand held while it runs); otherwise on
+// that executor.
+inline net::any_io_executor sweep_executor(net::any_io_executor const& ex)
+{
+    if (auto const* s = ex.target<net::strand<net::io_context::executor_type>>())
+        return s->get_inner_executor();
+    if (auto const* s = ex.target<net::strand<net::any_io_executor>>())
+        return s->get_inner_executor();
+    return ex;
+}
+
+// A sweep completes at most this many handlers per turn of the context,
+// then goes to the back of its queue: what arrived meanwhile (the next
+// publish, another connection's request) runs between two parts, and the
+// subscribers not reached yet write both events at once. Small parts
+// measured best (10,000 subscribers, publishes back to back: 8 gave 10x
+// the deliveries/s of a post per subscriber, 4x those of parts of 256):
+// the batching they allow outweighs the extra turns.
+inline constexpr std::size_t sweep_part = 8;
+
+struct sweep_op {
+    ready_list group;
+    std::size_t next;
+    net::any_io_executor where;
+
+    void operator()()
+    {
+        std::size_t const end = std::min(group.size(), next + sweep_part);
+        for (; next < end; ++next)
+            std::move(group[next].first).complete(error_code(), std::move(group[next].second), true);
+        if (next < group.size()) {
+            auto ex = where;
+            net::post(ex, std::move(*this));
+        }
+    }
+};
+
+inline void sweep(ready_list&& ready)
+{
+    if (ready.size() == 1) {
+        auto& [w, s] = ready.front();
+        std::move(w).complete(error_code(), std::move(s));
+        return;
+    }
+    // Grouped by execution context, keeping each group's order: usually
+    // one group. Elements are only ever move-constructed: the move
+    // assignment of Asio 1.81's any_completion_handler wraps the handler
+    // in itself instead of moving it.
+    std::vector<net::execution_context*> contexts;
+    std::vector<ready_list> groups;
+    for (auto& r : ready) {
+        auto* const context = &net::query(r.first.executor, net::execution::context_as<net::execution_context&>);
+        auto const it = std::find(contexts.begin(), contexts.end(), context);
+        if (it == contexts.end()) {
+            bool const first = groups.empty();
+            contexts.push_back(context);
+            auto& group = groups.emplace_back();
+            if (first)
+                group.reserve(ready.size());
+            group.push_back(std::move(r));
+        } else {
+            groups[static_cast<std::size_t>(it - contexts.begin())].push_back(std::move(r));
+        }
+    }
+    ready.clear();
+    for (auto& group : groups) {
+        auto const where = sweep_executor(group.front().first.executor);
+        net::post(where, sweep_op{std::move(group), 0, where});
+    }
+}
+
 struct complete_ready {
     ready_list& r;
+
     ~complete_ready()
     {
-        for (auto& [h, s] : r)
-            std::move(h)(error_code(), std::move(s));
+        if (!r.empty())
+            sweep(std::move(r));
     }
 };
 
@@ -374,20 +476,20 @@ auto subscription::async_next(CompletionToken&& token)
     return net::async_initiate<CompletionToken, void(error_code, std::optional<serialized>)>(
         [this](auto handler) {
             auto slot = net::get_associated_cancellation_slot(handler);
-            this->start(detail::make_poster(std::move(handler), slot), slot);
+            this->start(detail::make_waiter(std::move(handler), slot), slot);
         },
         token
     );
 }
 
-inline void subscription::start(detail::next_handler_type handler, net::cancellation_slot slot)
+inline void subscription::start(detail::next_waiter handler, net::cancellation_slot slot)
 {
     auto& topic = *sub_->topic;
     std::lock_guard lock(topic.mutex);
     if (sub_->failed)
-        return std::move(handler)(sub_->failed, std::nullopt);
+        return std::move(handler).complete(sub_->failed, std::nullopt);
     if (sub_->queued() != 0)
-        return std::move(handler)(error_code(), sub_->pop());
+        return std::move(handler).complete(error_code(), sub_->pop());
     sub_->waiting.emplace(std::move(handler));
     if (slot.is_connected()) {
         // Runs on the waiting operation's executor. A wait a publisher
@@ -467,8 +569,8 @@ std::string broadcaster::publish(std::string_view topic_name, basic_message<Allo
     if (backend_)
         throw std::logic_error("sse::broadcaster::publish: the backend gives ids asynchronously, use async_publish");
     auto topic = find(topic_name, true);
-    // Waiting subscribers are completed after the mutex is released (each
-    // completion is a post), so their streams can take from the topic meanwhile.
+    // Waiting subscribers are completed after the mutex is released (by a
+    // sweep), so their streams can take from the topic meanwhile.
     detail::ready_list ready;
     detail::complete_ready completer{ready};
     std::lock_guard lock(topic->mutex);

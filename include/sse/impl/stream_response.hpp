@@ -109,7 +109,7 @@ public:
         , on_end_(std::move(parts.on_end))
         , chunked_(parts.header.version() >= 11)
     {
-        engine_.set_source_takes_backlog(takes_backlog<Source>);
+        engine_.set_source_takes_backlog(source_takes_backlog(*source_));
         writes().head = http1_stream_head(parts.header, parts.keep_alive);
     }
 

@@ -131,6 +131,14 @@ public:
     */
     std::size_t try_take(std::vector<serialized>& out, std::size_t max_bytes);
 
+    /** Whether the wrapped source has a `try_take`.
+
+        A stream that knows its source has none never asks it for a
+        backlog; one that has it writes what it took at once, since the
+        source holds nothing more until its producer runs again.
+    */
+    bool takes_backlog() const noexcept;
+
 private:
     std::unique_ptr<detail::any_source_base> impl_;
 };

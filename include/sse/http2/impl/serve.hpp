@@ -173,7 +173,7 @@ public:
         , on_end_(std::move(parts.on_end))
         , refs_(1) // the session's
     {
-        engine_.set_source_takes_backlog(sse::detail::takes_backlog<Source>);
+        engine_.set_source_takes_backlog(sse::detail::source_takes_backlog(*source_));
     }
 
     void start()
