@@ -39,7 +39,8 @@
 //               has its headers, the growth of the server's VmRSS
 //               (/proc/<--server-pid>/status) over C, and /stats'
 //               open_streams checked against C (and against its value
-//               before, once they are closed again).
+//               before, once they are closed again), unless --no-stats (a
+//               peer server without /stats).
 //
 // Several servers: --port P1,P2,... spreads the connections round-robin over
 // the ports (subscriber i on port i mod n). In fanout mode the publishes go
@@ -119,6 +120,7 @@ struct options {
     long publish_conns = 1; // fanout: connections to each publish port
     long settle_ms = 0;    // fanout: the wait between the last subscriber's headers and the first publish
     long server_pid = 0;   // idle
+    bool stats = true;     // idle: the server has GET /stats (a peer may not)
     double seconds = 60;   // deadline of the measurement
     std::string topic;
     bool json = false;
@@ -237,7 +239,8 @@ std::optional<std::uint64_t> decimal(char const* p, std::size_t n)
 }
 
 // An event id as the fan-out checks compare them: a decimal (topics in one
-// process), or a Redis stream entry id `<ms>-<seq>` (servers sharing a Redis).
+// process), or a Redis stream entry id `<ms>-<seq>` (servers sharing a
+// Redis; nchan's `<seconds>:<n>` is read the same way).
 struct event_id {
     enum class kind : std::uint8_t { decimal, entry };
     kind k = kind::decimal;
@@ -245,9 +248,43 @@ struct event_id {
     std::uint64_t lo = 0; // <seq>
 };
 
+// The size of a publish answer's body once all of it is in `rest` (what
+// follows its header): by Content-Length, or chunked (a peer's choice);
+// nothing while more is to come.
+std::optional<std::size_t> answer_body_size(std::string_view head, std::string_view rest)
+{
+    std::string lower(head);
+    std::transform(lower.begin(), lower.end(), lower.begin(),
+                   [](char ch) { return static_cast<char>(ch >= 'A' && ch <= 'Z' ? ch + 32 : ch); });
+    if (auto const cl = lower.find("content-length:"); cl != std::string::npos) {
+        std::size_t const n = std::strtoul(lower.c_str() + cl + 15, nullptr, 10);
+        return rest.size() >= n ? std::optional<std::size_t>(n) : std::nullopt;
+    }
+    if (lower.find("transfer-encoding: chunked") == std::string::npos)
+        return 0;
+    std::size_t at = 0;
+    for (;;) {
+        auto const eol = rest.find("\r\n", at);
+        if (eol == std::string_view::npos)
+            return std::nullopt;
+        std::size_t const n = std::strtoul(std::string(rest.substr(at, eol - at)).c_str(), nullptr, 16);
+        if (n == 0) {
+            // The last chunk, then an empty trailer.
+            if (rest.size() < eol + 4)
+                return std::nullopt;
+            return eol + 4;
+        }
+        at = eol + 2 + n + 2;
+        if (rest.size() < at)
+            return std::nullopt;
+    }
+}
+
 std::optional<event_id> parse_id(char const* p, std::size_t n)
 {
     auto const* dash = static_cast<char const*>(std::memchr(p, '-', n));
+    if (!dash)
+        dash = static_cast<char const*>(std::memchr(p, ':', n)); // nchan: <seconds>:<n>
     if (!dash) {
         auto const v = decimal(p, n);
         return v ? std::optional<event_id>(event_id{event_id::kind::decimal, *v, 0}) : std::nullopt;
@@ -343,6 +380,7 @@ struct connection {
     std::uint32_t sent = 0;
     std::string head;
     chunk_decoder chunks;
+    bool chunked = true; // else the body ends when the server closes (a peer server's choice)
     event_scanner scanner;
     std::uint64_t events = 0;
     std::uint64_t bytes = 0;
@@ -495,6 +533,13 @@ private:
                 return;
             if (got < 0)
                 return fail(c, "recv", errno);
+            if (got == 0 && c.ph == phase::body && !c.chunked) {
+                c.ph = phase::done;
+                ++done_;
+                ::close(c.fd);
+                c.fd = -1;
+                return;
+            }
             if (got == 0)
                 return fail(c, "the server closed a connection before the end of its response");
             std::uint64_t const rx = now_ns();
@@ -515,8 +560,9 @@ private:
                 std::string lower(h);
                 std::transform(lower.begin(), lower.end(), lower.begin(),
                                [](char ch) { return static_cast<char>(ch >= 'A' && ch <= 'Z' ? ch + 32 : ch); });
-                if (lower.find("transfer-encoding: chunked") == std::string::npos)
-                    return fail(c, "response not chunked");
+                c.chunked = lower.find("transfer-encoding: chunked") != std::string::npos;
+                if (!c.chunked && lower.find("content-length:") != std::string::npos)
+                    return fail(c, "an event stream with a Content-Length");
                 std::size_t const used = end + 4 - old;
                 p += used;
                 n -= used;
@@ -524,13 +570,18 @@ private:
                 ++headed_;
                 c.head = std::string();
             }
-            auto const st = c.chunks.feed(p, n, [&](char const* d, std::size_t len) {
+            auto const take = [&](char const* d, std::size_t len) {
                 c.bytes += len;
                 c.scanner.feed(d, len, [&](event_scanner::event const& e) {
                     ++c.events;
                     on_event(c, e, rx);
                 });
-            });
+            };
+            if (!c.chunked) {
+                take(p, n);
+                continue;
+            }
+            auto const st = c.chunks.feed(p, n, take);
             if (st == chunk_decoder::status::failed)
                 return fail(c, "bad chunked encoding");
             if (st == chunk_decoder::status::done) {
@@ -778,14 +829,14 @@ void publish_all(options const& opt, std::uint64_t deadline, publish_result& r)
             auto const end = c.in.find("\r\n\r\n");
             if (end != std::string::npos) {
                 std::string_view const h(c.in.data(), end + 4);
-                auto const cl = h.find("Content-Length: ");
-                std::size_t const body = cl == std::string_view::npos ? 0 : std::strtoul(h.data() + cl + 16, nullptr, 10);
-                if (c.in.size() >= end + 4 + body) {
-                    if (h.starts_with("HTTP/1.1 202"))
+                auto const body = answer_body_size(h, std::string_view(c.in).substr(end + 4));
+                if (body) {
+                    // 202 from the reference server; a peer may answer 200 or 201.
+                    if (h.starts_with("HTTP/1.1 2"))
                         ++r.accepted;
                     else if (r.error.empty())
                         r.error = "publish answered " + std::string(h.substr(0, h.find('\r')));
-                    c.in.erase(0, end + 4 + body);
+                    c.in.erase(0, end + 4 + *body);
                     pending.pop_front();
                     r.answered_ns = now_ns();
                     return true;
@@ -998,9 +1049,9 @@ int run_fanout(options const& opt, std::size_t subs)
 int run_idle(options const& opt, std::size_t conns)
 {
     std::string error;
-    long const streams_before = open_streams(opt.ports.front());
+    long const streams_before = opt.stats ? open_streams(opt.ports.front()) : -1;
     long const rss_before = opt.server_pid > 0 ? rss_kib_of(opt.server_pid) : -1;
-    if (streams_before < 0)
+    if (opt.stats && streams_before < 0)
         error = "GET /stats failed";
     if (opt.server_pid > 0 && rss_before < 0)
         error = "cannot read VmRSS of process " + std::to_string(opt.server_pid);
@@ -1018,8 +1069,8 @@ int run_idle(options const& opt, std::size_t conns)
     while (now_ns() < settle)
         cl.poll(50, ignore);
     long const rss_after = opt.server_pid > 0 ? rss_kib_of(opt.server_pid) : -1;
-    long const streams = open_streams(opt.ports.front());
-    if (error.empty() && streams - streams_before != static_cast<long>(conns))
+    long const streams = opt.stats ? open_streams(opt.ports.front()) : -1;
+    if (opt.stats && error.empty() && streams - streams_before != static_cast<long>(conns))
         error = "/stats open_streams is " + std::to_string(streams) + ", expected " +
                 std::to_string(streams_before + static_cast<long>(conns));
     if (error.empty() && cl.failed())
@@ -1027,13 +1078,13 @@ int run_idle(options const& opt, std::size_t conns)
     // Close them all; the server should see every stream end.
     cl.close_all();
     long streams_after = -1;
-    for (int i = 0; i < 100; ++i) {
+    for (int i = 0; opt.stats && i < 100; ++i) {
         streams_after = open_streams(opt.ports.front());
         if (streams_after == streams_before)
             break;
         std::this_thread::sleep_for(50ms);
     }
-    if (error.empty() && streams_after != streams_before)
+    if (opt.stats && error.empty() && streams_after != streams_before)
         error = "/stats open_streams is " + std::to_string(streams_after) + " 5 s after closing, expected " +
                 std::to_string(streams_before);
     double const kib = rss_before >= 0 && rss_after >= 0 ? static_cast<double>(rss_after - rss_before) / static_cast<double>(conns) : -1;
@@ -1129,6 +1180,8 @@ bool parse_options(int argc, char** argv, options& opt)
             opt.topic = argv[++i];
         } else if (a == "--json") {
             opt.json = true;
+        } else if (a == "--no-stats") {
+            opt.stats = false;
         } else if (opt.mode.empty() && (a == "stream" || a == "concurrent" || a == "fanout" || a == "idle")) {
             opt.mode = a;
         } else {
@@ -1159,7 +1212,9 @@ constexpr char const* usage =
     "              burst when U is 0) round-robin over N connections to each publish port (default:\n"
     "              --port), W in flight in all, M ms after the last subscriber has its headers;\n"
     "              ids decimal and consecutive, or Redis entry ids increasing\n"
-    "  idle        [--conns C] [--server-pid PID]         C idle streams (default 10000), one port\n"
+    "  idle        [--conns C] [--server-pid PID] [--no-stats]\n"
+    "                                                     C idle streams (default 10000), one port;\n"
+    "                                                     --no-stats: the server has no GET /stats\n"
     "  common      [--seconds S] (deadline, default 60) [--json]\n";
 
 } // namespace

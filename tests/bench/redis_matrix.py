@@ -39,7 +39,7 @@ that measurement, what the rest of the machine used meanwhile (/proc/stat's
 busy time less those), and the wall time. It prints one markdown table to
 stdout with the machine and its load average above it (progress goes to
 stderr). Fan-out rows are one run each; publish-rate rows the median of 3
-(1 with --smoke). Nothing is pinned to a CPU (as in run_matrix.py): on a
+(1 with --smoke). Nothing is pinned to a CPU (unlike run_matrix.py): on a
 small machine the servers, Redis and sse_load share the cores.
 
 The whole run takes one to two minutes; --smoke runs the same rows with tiny
@@ -329,7 +329,7 @@ def main(argv):
     instances = []
     try:
         for _ in range(3):
-            instances.append(Server(server_path, 1, ["--redis", "127.0.0.1:%d" % redis.port]))
+            instances.append(Server([server_path, "--threads", "1", "--redis", "127.0.0.1:%d" % redis.port]))
         wait_until_published(instances)
         procs = [("redis", redis.pid)] + [("server %d" % i, s.pid) for i, s in enumerate(instances, 1)]
         servers = "3 x reference_server + Redis"
@@ -342,7 +342,7 @@ def main(argv):
 
     # ---- one instance, topics in the process
     log("one reference_server --threads 1, no Redis ...")
-    srv = Server(server_path, 1)
+    srv = Server([server_path, "--threads", "1"])
     try:
         procs = [("server", srv.pid)]
         fanout([srv.port], procs, "1 x reference_server, no Redis", 3 * subs, 0)

@@ -7,13 +7,23 @@
 #
 """The benchmark matrix against examples/reference_server, over loopback.
 
-    run_matrix.py [--smoke] [--h2load PATH] SERVER [SSE_LOAD]
+    run_matrix.py [--smoke] [--h2load PATH] [--peers DIR] SERVER [SSE_LOAD]
 
 SERVER is the reference_server executable, SSE_LOAD the sse_load one
 (default: tests/bench/sse_load in SERVER's build tree). The script starts the
 server (--port 0 --threads 1, reading its `listening on PORT` line), runs
 sse_load and h2load against it, stops it with SIGTERM (checking that it exits
-0), and prints one markdown table to stdout (progress goes to stderr):
+0), and prints markdown tables to stdout (progress goes to stderr). With two
+CPUs or more, the server runs on the first and the load clients on the others.
+
+--peers DIR: the same scenarios, in the same run, against the peer servers in
+DIR that are present: node-http/server.js (node), beast-raw/build/server
+(built with make when missing), nchan/run.sh (nginx-light with nchan). Their
+failures are reported, not counted. A second table puts every server side by
+side with the project's goals (fan-out against nchan, memory against
+beast-raw, one stream against node-http, h2c against HTTP/1.1), met or missed.
+
+The scenarios, for each server:
 
   - one stream (GET /stream) with 64 B and 4 KiB events: events/s and MB/s
     (MB = 10^6 bytes of event-stream payload, chunk framing not counted);
@@ -81,13 +91,38 @@ def machine():
     return "%s, nproc %d, Linux %s" % (cpu, len(os.sched_getaffinity(0)), platform.release())
 
 
-class Server:
-    """reference_server on a free port (with `args` after its own); stopped with SIGTERM."""
+SERVER_CPU = 0  # the server runs here, the load clients on the other CPUs
+CLIENT_CPUS = None
 
-    def __init__(self, path, threads=1, args=()):
+
+def pin_cpus():
+    """Server on CPU 0, clients on the rest (with at least 2 CPUs)."""
+    global CLIENT_CPUS
+    cpus = sorted(os.sched_getaffinity(0))
+    if len(cpus) >= 2:
+        CLIENT_CPUS = set(cpus[1:])
+        return cpus[0]
+    return None
+
+
+def client_preexec():
+    if CLIENT_CPUS:
+        os.sched_setaffinity(0, CLIENT_CPUS)
+
+
+class Server:
+    """A server on a free port (`cmd`, to which `--port 0` is appended); stopped with SIGTERM.
+
+    `name` is how it is reported. `pid` is the process whose memory is
+    measured: the server itself, or for nchan the nginx worker process.
+    """
+
+    def __init__(self, cmd, name="reference_server", cpu=None):
+        self.name = name
         self.err = tempfile.TemporaryFile()
-        self.proc = subprocess.Popen([path, "--port", "0", "--threads", str(threads)] + [str(a) for a in args],
-                                     stdout=subprocess.PIPE, stderr=self.err)
+        preexec = (lambda: os.sched_setaffinity(0, {cpu})) if cpu is not None else None
+        self.proc = subprocess.Popen(list(cmd) + ["--port", "0"], stdout=subprocess.PIPE, stderr=self.err,
+                                     preexec_fn=preexec, start_new_session=True)
         self.port = None
         deadline = time.monotonic() + SERVER_START_S
         line = b""
@@ -102,11 +137,24 @@ class Server:
         if not m:
             self.proc.kill()
             self.proc.wait()
-            raise RuntimeError("reference_server did not print `listening on PORT` (got %r)" % line)
+            raise RuntimeError("%s did not print `listening on PORT` (got %r)" % (name, line))
         self.port = int(m.group(1))
 
     @property
     def pid(self):
+        """The process that serves: the deepest descendant named like a worker, else the server."""
+        if self.name != "nchan":
+            return self.proc.pid
+        deadline = time.monotonic() + SERVER_START_S
+        while time.monotonic() < deadline:
+            for pid in descendants(self.proc.pid):
+                try:
+                    with open("/proc/%d/cmdline" % pid, "rb") as f:
+                        if b"worker process" in f.read():
+                            return pid
+                except OSError:
+                    pass
+            time.sleep(0.1)
         return self.proc.pid
 
     def stop(self):
@@ -117,28 +165,52 @@ class Server:
             try:
                 rc = self.proc.wait(SERVER_STOP_S)
             except subprocess.TimeoutExpired:
-                self.proc.kill()
+                os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait()
                 rc = None
-                notes.append("server did not exit within %d s of SIGTERM" % SERVER_STOP_S)
+                notes.append("did not exit within %d s of SIGTERM" % SERVER_STOP_S)
         else:
             rc = self.proc.returncode
-            notes.append("server exited early")
-        if rc not in (0, None):
-            notes.append("server exit status %s" % rc)
+            notes.append("exited early")
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)  # what it started (nginx) goes too
+        except OSError:
+            pass
+        if self.name == "reference_server" and rc not in (0, None):
+            notes.append("exit status %s" % rc)
         self.err.seek(0)
         lines = [l for l in self.err.read().decode(errors="replace").splitlines()
                  if l.strip() and l.strip() not in ("signal 15: stopping", "stopped")]
-        if lines:
-            notes.append("server stderr: " + "; ".join(lines[:5]) + (" ..." if len(lines) > 5 else ""))
+        if lines and self.name == "reference_server":
+            notes.append("stderr: " + "; ".join(lines[:5]) + (" ..." if len(lines) > 5 else ""))
         self.err.close()
         return notes
+
+
+def descendants(pid):
+    """Every descendant of pid (from /proc)."""
+    children = {}
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % d) as f:
+                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        children.setdefault(ppid, []).append(int(d))
+    out, todo = [], [pid]
+    while todo:
+        for c in children.get(todo.pop(), []):
+            out.append(c)
+            todo.append(c)
+    return out
 
 
 def run_load(sse_load, port, mode, args, seconds):
     cmd = [sse_load, "--port", str(port), mode, "--json", "--seconds", str(seconds)] + [str(a) for a in args]
     try:
-        p = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 45)
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 45, preexec_fn=client_preexec)
     except subprocess.TimeoutExpired:
         return {"ok": False, "error": "sse_load did not end in time"}
     for line in reversed(p.stdout.splitlines()):
@@ -174,7 +246,7 @@ def run_h2load(h2load, port, h1, clients, streams, count, size, timeout):
         cmd += ["-m", str(streams // clients)]
     cmd.append(url)
     try:
-        p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, preexec_fn=client_preexec)
     except subprocess.TimeoutExpired:
         return {"ok": False, "error": "h2load did not end in time"}
     out = p.stdout
@@ -260,14 +332,49 @@ SMOKE = {
 }
 
 
+PEERS = (
+    # name, command under the peers directory, what it serves beyond fan-out and /idle
+    ("node-http", lambda d: ["node", os.path.join(d, "node-http", "server.js")], {"stream"}),
+    ("beast-raw", lambda d: [os.path.join(d, "beast-raw", "build", "server")], {"stream"}),
+    ("nchan", lambda d: [os.path.join(d, "nchan", "run.sh")], set()),
+)
+
+
+def peer_commands(peers_dir, notes):
+    """The peers found in peers_dir (beast-raw is built there with make when it is not)."""
+    found = []
+    for name, cmd, caps in PEERS:
+        c = cmd(peers_dir)
+        if name == "node-http" and not shutil.which("node"):
+            notes.append("peer node-http skipped: no node")
+            continue
+        if name == "nchan" and not os.path.exists("/usr/lib/nginx/modules/ngx_nchan_module.so"):
+            notes.append("peer nchan skipped: nginx-light and libnginx-mod-nchan are not installed")
+            continue
+        if name == "beast-raw" and not os.access(c[0], os.X_OK):
+            log("building beast-raw ...")
+            subprocess.run(["make", "-s", "-C", os.path.join(peers_dir, "beast-raw")], stdout=sys.stderr)
+        if not os.path.exists(c[-1]):
+            notes.append("peer %s skipped: %s not found" % (name, c[-1]))
+            continue
+        found.append((name, c, caps))
+    return found
+
+
 def main(argv):
     smoke = "--smoke" in argv
     argv = [a for a in argv if a != "--smoke"]
     h2load = shutil.which("h2load")
-    if "--h2load" in argv:
-        i = argv.index("--h2load")
-        h2load = argv[i + 1] if i + 1 < len(argv) else None
-        del argv[i:i + 2]
+    peers_dir = None
+    for opt in ("--h2load", "--peers"):
+        if opt in argv:
+            i = argv.index(opt)
+            value = argv[i + 1] if i + 1 < len(argv) else None
+            del argv[i:i + 2]
+            if opt == "--h2load":
+                h2load = value
+            else:
+                peers_dir = os.path.abspath(value) if value else None
     if len(argv) not in (1, 2) or argv[0].startswith("-"):
         print(__doc__, file=sys.stderr)
         return 2
@@ -287,110 +394,191 @@ def main(argv):
         print("run_matrix.py: RLIMIT_NOFILE is %d, %d are needed: raise the hard limit" % (nofile, cfg["idle"] + 64),
               file=sys.stderr)
         return 1
+    server_cpu = pin_cpus()
 
     secs = cfg["seconds"]
-    rows = []  # (measurement, client, protocol, load, result, MB/s, p50, p99, check, ok)
+    rows = []  # (server, measurement, client, protocol, load, result, MB/s, p50, p99, check, ok)
     notes = []
+    results = {}  # server -> scenario -> sse_load/h2load result
     started = time.monotonic()
+    servers = [("reference_server", [server_path, "--threads", "1"], {"stream", "stats", "h2"})]
+    if peers_dir:
+        servers += peer_commands(peers_dir, notes)
 
-    def add(measurement, client, protocol, load, r, result, mbps="", p50="", p99="", check="ok"):
+    def add(server, key, measurement, client, protocol, load, r, result, mbps="", p50="", p99="", check="ok",
+            required=True):
         ok = bool(r.get("ok"))
         if not ok:
             check = "FAILED: " + r.get("error", "?")
-        rows.append((measurement, client, protocol, load, result if ok or result else "-", mbps, p50, p99, check, ok))
-        log("  %s | %s | %s | %s | %s" % (measurement, load, result, mbps, check))
+        results.setdefault(server, {})[key] = r
+        # A peer's failure is reported, not the run's.
+        rows.append((server, measurement, client, protocol, load, result if ok or result else "-", mbps, p50, p99,
+                     check, ok or not required))
+        log("  %s | %s | %s | %s | %s | %s" % (server, measurement, load, result, mbps, check))
 
-    # ---- throughput: one stream, 50 streams, h2load (one server)
-    log("throughput (reference_server --threads 1) ...")
-    srv = Server(server_path)
-    try:
+    for name, cmd, caps in servers:
+        ours = name == "reference_server"
         reps = cfg["reps"]
-        for size, count in ((64, cfg["stream_small"]), (4096, cfg["stream_large"])):
-            r = median_run(reps, lambda: run_load(sse_load, srv.port, "stream", ["--count", count, "--size", size], secs))
-            add("one stream, size=%d" % size, "sse_load", "HTTP/1.1", "%s events" % grouped(count), r,
-                "%s events/s" % kilo(r.get("events_per_s", 0)), "%.1f" % r.get("mb_per_s", 0),
-                check="%s events%s" % (grouped(r.get("events", 0)), ", runs " + r["spread"] if "spread" in r else ""))
-        count = cfg["concurrent"]
-        r = median_run(reps, lambda: run_load(sse_load, srv.port, "concurrent",
-                                              ["--conns", 50, "--count", count, "--size", 64], secs))
-        add("50 streams at once, size=64", "sse_load", "HTTP/1.1", "50 x %s events" % grouped(count), r,
-            "%s events/s" % kilo(r.get("events_per_s", 0)), "%.1f" % r.get("mb_per_s", 0),
-            check="%s events%s" % (grouped(r.get("events", 0)), ", runs " + r["spread"] if "spread" in r else ""))
 
-        if h2load:
-            one, many = cfg["h2_one"], cfg["h2_many"]
-            for h1, clients, streams, count, label in (
-                (False, 1, 1, one, "1 stream"),
-                (False, 1, 100, many, "100 streams on 1 connection"),
-                (True, 1, 1, one, "1 connection"),
-                (True, 100, 100, many, "100 connections"),
-            ):
-                r = median_run(reps, lambda: run_h2load(h2load, srv.port, h1, clients, streams, count, 64, secs + 30))
-                proto = "HTTP/1.1" if h1 else "HTTP/2 (%s)" % r.get("protocol", "h2c")
-                add("h2load, %s, size=64" % label, "h2load", proto,
-                    "%s x %s events" % (streams, grouped(count)) if streams > 1 else "%s events" % grouped(count), r,
+        # ---- throughput: one stream, 50 streams, h2load (one server)
+        if "stream" in caps:
+            log("throughput (%s) ..." % name)
+            srv = Server(cmd, name, server_cpu)
+            try:
+                for size, count in ((64, cfg["stream_small"]), (4096, cfg["stream_large"])):
+                    r = median_run(reps, lambda: run_load(sse_load, srv.port, "stream",
+                                                          ["--count", count, "--size", size], secs))
+                    add(name, "stream%d" % size, "one stream, size=%d" % size, "sse_load", "HTTP/1.1",
+                        "%s events" % grouped(count), r,
+                        "%s events/s" % kilo(r.get("events_per_s", 0)), "%.1f" % r.get("mb_per_s", 0),
+                        check="%s events%s" % (grouped(r.get("events", 0)),
+                                               ", runs " + r["spread"] if "spread" in r else ""), required=ours)
+                count = cfg["concurrent"]
+                r = median_run(reps, lambda: run_load(sse_load, srv.port, "concurrent",
+                                                      ["--conns", 50, "--count", count, "--size", 64], secs))
+                add(name, "concurrent", "50 streams at once, size=64", "sse_load", "HTTP/1.1",
+                    "50 x %s events" % grouped(count), r,
                     "%s events/s" % kilo(r.get("events_per_s", 0)), "%.1f" % r.get("mb_per_s", 0),
-                    check="%s B payload%s" % (grouped(r.get("bytes", 0)),
-                                              ", runs " + r["spread"] if "spread" in r else ""))
-        else:
-            notes.append("h2load not found: the HTTP/2 rows are skipped")
-    finally:
-        notes += ["throughput server: " + n for n in srv.stop()]
+                    check="%s events%s" % (grouped(r.get("events", 0)),
+                                           ", runs " + r["spread"] if "spread" in r else ""), required=ours)
 
-    # ---- fan-out (a server of its own)
-    log("fan-out (reference_server --threads 1) ...")
-    srv = Server(server_path)
-    try:
-        for subs, events, interval in cfg["fan"]:
-            r = run_load(sse_load, srv.port, "fanout",
-                         ["--subs", subs, "--events", events, "--interval-us", interval, "--size", 64], secs)
-            if interval:
-                what = "fan-out, paced"
-                load = "%s subs x %d events, 1 per %g ms (%s deliveries/s offered)" % (
-                    grouped(subs), events, interval / 1000, kilo(subs * 1e6 / interval))
-            else:
-                what = "fan-out, burst"
-                load = "%s subs x %d events, 16 publishes in flight" % (grouped(subs), events)
-            check = "%s of %s delivered, %d missing, %d out of order" % (
-                grouped(r.get("deliveries", 0)), grouped(r.get("expected", 0)), r.get("missing", 0),
-                r.get("out_of_order", 0))
-            add(what + ", 64 B events", "sse_load", "HTTP/1.1", load, r,
-                "%s deliveries/s" % kilo(r.get("deliveries_per_s", 0)), "",
-                "%.1f ms" % r.get("p50_ms", 0), "%.1f ms" % r.get("p99_ms", 0), check)
-    finally:
-        notes += ["fan-out server: " + n for n in srv.stop()]
+                if "h2" in caps and h2load:
+                    one, many = cfg["h2_one"], cfg["h2_many"]
+                    for key, h1, clients, streams, count, label in (
+                        ("h2_one", False, 1, 1, one, "1 stream"),
+                        ("h2_many", False, 1, 100, many, "100 streams on 1 connection"),
+                        ("h1_one", True, 1, 1, one, "1 connection"),
+                        ("h1_many", True, 100, 100, many, "100 connections"),
+                    ):
+                        r = median_run(reps, lambda: run_h2load(h2load, srv.port, h1, clients, streams, count, 64,
+                                                                secs + 30))
+                        proto = "HTTP/1.1" if h1 else "HTTP/2 (%s)" % r.get("protocol", "h2c")
+                        add(name, key, "h2load, %s, size=64" % label, "h2load", proto,
+                            "%s x %s events" % (streams, grouped(count)) if streams > 1 else "%s events" % grouped(
+                                count), r,
+                            "%s events/s" % kilo(r.get("events_per_s", 0)), "%.1f" % r.get("mb_per_s", 0),
+                            check="%s B payload%s" % (grouped(r.get("bytes", 0)),
+                                                      ", runs " + r["spread"] if "spread" in r else ""))
+                elif "h2" in caps:
+                    notes.append("h2load not found: the HTTP/2 rows are skipped")
+            finally:
+                notes += ["%s (throughput): %s" % (name, n) for n in srv.stop()]
 
-    # ---- memory per idle stream (a fresh server: nothing else in its heap)
-    log("idle streams (fresh reference_server) ...")
-    srv = Server(server_path)
-    try:
-        n = cfg["idle"]
-        r = run_load(sse_load, srv.port, "idle", ["--conns", n, "--server-pid", srv.pid], secs)
-        add("idle streams (GET /idle)", "sse_load", "HTTP/1.1", "%s connections" % grouped(n), r,
-            "%.2f KiB per stream" % r.get("kib_per_conn", 0), "", "", "",
-            "VmRSS %s -> %s KiB; /stats open_streams %s, %s after close" % (
-                grouped(r.get("rss_before_kib", 0)), grouped(r.get("rss_after_kib", 0)), r.get("open_streams", "?"),
-                r.get("open_streams_after_close", "?")))
-    finally:
-        notes += ["idle server: " + n for n in srv.stop()]
+        # ---- fan-out (a server of its own)
+        log("fan-out (%s) ..." % name)
+        srv = Server(cmd, name, server_cpu)
+        try:
+            for subs, events, interval in cfg["fan"]:
+                r = run_load(sse_load, srv.port, "fanout",
+                             ["--subs", subs, "--events", events, "--interval-us", interval, "--size", 64], secs)
+                if interval:
+                    what, key = "fan-out, paced", "fan%d_paced" % subs
+                    load = "%s subs x %d events, 1 per %g ms (%s deliveries/s offered)" % (
+                        grouped(subs), events, interval / 1000, kilo(subs * 1e6 / interval))
+                else:
+                    what, key = "fan-out, burst", "fan%d_burst" % subs
+                    load = "%s subs x %d events, 16 publishes in flight" % (grouped(subs), events)
+                check = "%s of %s delivered, %d missing, %d out of order" % (
+                    grouped(r.get("deliveries", 0)), grouped(r.get("expected", 0)), r.get("missing", 0),
+                    r.get("out_of_order", 0))
+                add(name, key, what + ", 64 B events", "sse_load", "HTTP/1.1", load, r,
+                    "%s deliveries/s" % kilo(r.get("deliveries_per_s", 0)), "",
+                    "%.1f ms" % r.get("p50_ms", 0), "%.1f ms" % r.get("p99_ms", 0), check, required=ours)
+        finally:
+            notes += ["%s (fan-out): %s" % (name, n) for n in srv.stop()]
 
-    # ---- the table
+        # ---- memory per idle stream (a fresh server: nothing else in its heap)
+        log("idle streams (fresh %s) ..." % name)
+        srv = Server(cmd, name, server_cpu)
+        try:
+            n = cfg["idle"]
+            r = run_load(sse_load, srv.port, "idle", ["--conns", n, "--server-pid", srv.pid] +
+                         ([] if "stats" in caps else ["--no-stats"]), secs)
+            stats = ("; /stats open_streams %s, %s after close" % (r.get("open_streams", "?"),
+                                                                    r.get("open_streams_after_close", "?"))
+                     if "stats" in caps else "")
+            add(name, "idle", "idle streams (GET /idle)", "sse_load", "HTTP/1.1", "%s connections" % grouped(n), r,
+                "%.2f KiB per stream" % r.get("kib_per_conn", 0), "", "", "",
+                "VmRSS %s -> %s KiB%s" % (grouped(r.get("rss_before_kib", 0)), grouped(r.get("rss_after_kib", 0)),
+                                          stats), required=ours)
+        finally:
+            notes += ["%s (idle): %s" % (name, n) for n in srv.stop()]
+
+    # ---- the tables
     elapsed = time.monotonic() - started
-    print("Machine: %s. reference_server --threads 1, loopback; %s; %.0f s in all." % (
-        machine(), "smoke run (tiny counts)" if smoke else "throughput rows: median of %d runs" % cfg["reps"],
-        elapsed))
+    print("Machine: %s. %s; loopback; %s; %.0f s in all." % (
+        machine(),
+        "servers on CPU %d, load clients on the others" % server_cpu if server_cpu is not None else "no CPU pinning",
+        "smoke run (tiny counts)" if smoke else "throughput rows: median of %d runs" % cfg["reps"], elapsed))
     print()
-    print("| measurement | client | protocol | load | result | MB/s | p50 | p99 | check |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("| server | measurement | client | protocol | load | result | MB/s | p50 | p99 | check |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for row in rows:
-        print("| " + " | ".join(str(c) for c in row[:9]) + " |")
+        print("| " + " | ".join(str(c) for c in row[:10]) + " |")
+    print()
+    print_goals(results, [s[0] for s in servers])
     if notes:
         print()
         for n in notes:
             print("- " + n)
     sys.stdout.flush()
-    failed = [r for r in rows if not r[9]]
+    failed = [r for r in rows if not r[10]]
     return 1 if failed else 0
+
+
+def value(results, server, key, field):
+    r = results.get(server, {}).get(key)
+    if not r or not r.get("ok") or field not in r:
+        return None
+    return r[field]
+
+
+def print_goals(results, names):
+    """One row per scenario: each server's figure, the goal, and whether it is met."""
+    ours = "reference_server"
+    peers = [n for n in names if n != ours]
+
+    def fan(key, n):
+        d, p50, p99 = (value(results, n, key, f) for f in ("deliveries_per_s", "p50_ms", "p99_ms"))
+        return "%s, %.1f / %.1f ms" % (kilo(d), p50, p99) if d is not None else "-"
+
+    def fan_goal(key, times_p99):
+        d, p99 = value(results, ours, key, "deliveries_per_s"), value(results, ours, key, "p99_ms")
+        nd, np99 = value(results, "nchan", key, "deliveries_per_s"), value(results, "nchan", key, "p99_ms")
+        if None in (d, p99, nd, np99):
+            return "-"
+        return "%.2fx nchan's deliveries/s (goal 3x), p99 %.2fx nchan's (goal %s): %s" % (
+            d / nd, p99 / np99, "1/3" if times_p99 < 1 else "1x",
+            "met" if d >= 3 * nd and p99 <= times_p99 * np99 else "missed")
+
+    def ratio(a, b, goal, lower_is_better=False):
+        if a is None or b is None or b == 0:
+            return "-"
+        x = a / b
+        met = x <= goal if lower_is_better else x >= goal
+        return "%.2fx (goal %s %.1fx): %s" % (x, "<=" if lower_is_better else ">=", goal, "met" if met else "missed")
+
+    rows = []
+    for key, label, p99_factor in (("fan10000_burst", "fan-out, 10,000 subscribers, burst: deliveries/s, p50 / p99",
+                                    1 / 3),
+                                   ("fan1000_burst", "fan-out, 1,000 subscribers, burst: deliveries/s, p50 / p99", 1)):
+        rows.append([label] + [fan(key, n) for n in names] + [fan_goal(key, p99_factor)])
+    idle = {n: value(results, n, "idle", "kib_per_conn") for n in names}
+    rows.append(["KiB per idle stream (GET /idle)"] + ["%.2f" % idle[n] if idle[n] is not None else "-"
+                                                         for n in names] +
+                [("vs beast-raw " + ratio(idle[ours], idle.get("beast-raw"), 0.4, True))
+                 if "beast-raw" in names else "-"])
+    one = {n: value(results, n, "stream64", "events_per_s") for n in names}
+    rows.append(["one stream, 64 B events: events/s"] + [kilo(one[n]) if one[n] is not None else "-" for n in names] +
+                [("vs node-http " + ratio(one[ours], one.get("node-http"), 4)) if "node-http" in names else "-"])
+    h2, h1 = value(results, ours, "h2_one", "events_per_s"), value(results, ours, "h1_one", "events_per_s")
+    rows.append(["one stream, h2c vs HTTP/1.1 (h2load)"] + [("%s vs %s" % (kilo(h2), kilo(h1)) if h2 and h1 else "-")
+                                                           if n == ours else "-" for n in names] +
+                ["h2c/HTTP/1.1 " + ratio(h2, h1, 0.8)])
+    print("| scenario | " + " | ".join(names) + " | reference_server against the goal |")
+    print("|---|" + "---|" * len(names) + "---|")
+    for r in rows:
+        print("| " + " | ".join(r) + " |")
 
 
 if __name__ == "__main__":
