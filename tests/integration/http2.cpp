@@ -124,6 +124,15 @@ xp::coro<sse::message> forever(net::any_io_executor ex, app& a, std::string tag)
     }
 }
 
+// Sends nothing: only the stream's heartbeats go out.
+xp::coro<sse::message> quiet(net::any_io_executor ex, app& a)
+{
+    producer_guard guard(a, "quiet");
+    net::steady_timer timer(ex, std::chrono::hours(1));
+    co_await timer.async_wait(xp::use_coro);
+    co_yield sse::message{}.data("never");
+}
+
 xp::coro<sse::message> big(net::any_io_executor, app& a, std::size_t size)
 {
     producer_guard guard(a, "big");
@@ -174,6 +183,11 @@ sse::response handle(request&& req, net::any_io_executor ex, app& a)
         auto const tag = query(target, "tag");
         sse::stream_response res{req, forever(ex, a, tag), a.stream};
         res.on_end(record(tag));
+        return res;
+    }
+    if (path == "/quiet") {
+        sse::stream_response res{req, quiet(ex, a), a.stream};
+        res.on_end(record("quiet"));
         return res;
     }
     if (path == "/big") {
@@ -476,6 +490,25 @@ TEST_CASE("http2: a GOAWAY from the peer ends every stream on the connection", "
     for (auto const& [tag, ec] : a.stream_ends)
         CHECK(ec == sse::error::peer_gone);
     CHECK(!a.connection_ends[0]);
+}
+
+TEST_CASE("http2: heartbeats on every stream of a connection", "[http2]")
+{
+    // Three quiet streams multiplexed on one connection (curl -Z): each
+    // gets its keep-alive comments, from the execution context's deadline
+    // queue.
+    app a;
+    a.stream.heartbeat = std::chrono::milliseconds(50);
+    server srv(plain_session(a));
+    auto const url = "http://127.0.0.1:" + std::to_string(srv.port()) + "/quiet";
+    auto const out = sh("curl -sS -Z --http2-prior-knowledge --max-time 1 " + url + " " + url + " " + url, 28);
+    std::size_t comments = 0;
+    for (std::size_t at = out.find(":\n"); at != std::string::npos; at = out.find(":\n", at + 2))
+        ++comments;
+    INFO(out);
+    CHECK(comments >= 3 * 5); // about 19 each in a second; at least 5 each on a busy machine
+    CHECK(out.find("never") == std::string::npos);
+    REQUIRE(a.wait([&] { return a.live == 0; }));
 }
 
 TEST_CASE("http2: a peer that grants no window", "[http2][flow]")

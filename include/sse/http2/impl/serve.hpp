@@ -10,6 +10,7 @@
 
 #include <sse/detail/async_op.hpp>
 #include <sse/detail/counted_ref.hpp>
+#include <sse/detail/deadline_queue.hpp>
 #include <sse/detail/stream_engine.hpp>
 #include <sse/handler.hpp>
 #include <sse/response.hpp>
@@ -158,16 +159,18 @@ protected:
 template <class Executor, class Source>
 class stream_body final : public body_base {
     using clock = std::chrono::steady_clock;
-    using timer_type = net::basic_waitable_timer<clock, net::wait_traits<clock>, Executor>;
     using item_type = typename Source::value_type;
     using action = sse::detail::stream_action;
 
 public:
+    using executor_type = Executor;
+
     stream_body(connection_base& conn, std::int32_t id, Executor ex, typename stream_response<Source>::parts&& parts)
         : conn_(&conn)
         , session_(&conn.h2())
         , id_(id)
-        , timer_(std::move(ex))
+        , ex_(std::move(ex))
+        , timer_(*this, ex_)
         , engine_(parts.options, sse::detail::peer_watch::stream_close, parts.coding, parts.shared_blocks)
         , source_(std::move(parts.source))
         , on_end_(std::move(parts.on_end))
@@ -305,15 +308,12 @@ private:
         case type::take_backlog: sse::detail::take_backlog(engine_, *source_, batch_, a.max_bytes()); break;
         case type::write: offer(a, now); break;
         case type::defer_write:
-            net::post(timer_.get_executor(), [self = ref(this)] {
+            net::post(ex_, [self = ref(this)] {
                 self.p->engine_.turn_done();
                 self.p->run();
             });
             break;
-        case type::wait_until:
-            timer_.expires_at(a.expiry());
-            timer_.async_wait(timer_handler{ref(this)});
-            break;
+        case type::wait_until: timer_.arm(a.expiry()); break;
         case type::cancel_wait: timer_.cancel(); break;
         case type::cancel_source: source_cancel_.emit(net::cancellation_type::terminal); break;
         case type::release_source: source_.reset(); break;
@@ -394,7 +394,7 @@ private:
     {
         if (!run_posted_) {
             run_posted_ = true;
-            net::post(timer_.get_executor(), [self = ref(this)] {
+            net::post(ex_, [self = ref(this)] {
                 self.p->run_posted_ = false;
                 self.p->run();
             });
@@ -425,7 +425,7 @@ private:
         ref self;
 
         using executor_type = Executor;
-        executor_type get_executor() const noexcept { return self.p->timer_.get_executor(); }
+        executor_type get_executor() const noexcept { return self.p->ex_; }
     };
 
     struct next_handler : handler_base {
@@ -435,18 +435,25 @@ private:
         void operator()(error_code ec, std::optional<item_type> item) { this->self.p->on_next(ec, std::move(item)); }
     };
 
+    // The deadline fell due or was cancelled (posted by the deadline queue).
     struct timer_handler : handler_base {
-        void operator()(error_code)
+        void operator()()
         {
             this->self.p->engine_.timer_fired(clock::now());
             this->self.p->run();
         }
     };
+    friend class sse::detail::op_timer<stream_body, timer_handler>;
+
+    // For the deadline queue.
+    executor_type get_executor() const noexcept { return ex_; }
 
     connection_base* conn_; // valid until stream_done()
     detail::session* session_; // null once nghttp2 closed the stream
     std::int32_t id_;
-    timer_type timer_;
+    Executor ex_;
+    // In the execution context's deadline queue, not a timer of its own.
+    sse::detail::op_timer<stream_body, timer_handler> timer_;
     net::cancellation_signal source_cancel_;
     sse::detail::stream_engine engine_;
     std::optional<Source> source_;
