@@ -45,21 +45,30 @@ struct next_waiter {
     net::any_io_executor executor;
     net::cancellation_slot slot;
 
-    // Runs the handler on its executor: posted (never inline), or
-    // dispatched, from a sweep already running on the executor's
-    // execution context (an executor that is free runs it at once).
-    void complete(error_code ec, std::optional<serialized> item, bool dispatch = false) &&
+    // The function that runs the handler: it clears the slot first.
+    auto invoker(error_code ec, std::optional<serialized> item)
     {
-        auto f = [h = std::move(handler), slot = slot, ec, item = std::move(item)]() mutable {
+        return [h = std::move(handler), slot = slot, ec, item = std::move(item)]() mutable {
             if (slot.is_connected())
                 slot.clear();
             std::move(h)(ec, std::move(item));
         };
-        if (dispatch)
-            net::dispatch(executor, std::move(f));
-        else
-            net::post(executor, std::move(f));
     }
+
+    // Runs the handler on its executor, never inline.
+    void post(error_code ec, std::optional<serialized> item) &&
+    {
+        net::post(executor, invoker(ec, std::move(item)));
+    }
+
+    // Runs the handler on its executor from a sweep, which runs on the
+    // executor's execution context: an executor that is free (a strand
+    // no other thread holds) runs it at once.
+    void dispatch(error_code ec, std::optional<serialized> item) &&
+    {
+        net::dispatch(executor, invoker(ec, std::move(item)));
+    }
+
 };
 
 template <class Handler>
@@ -146,7 +155,7 @@ struct broadcast_subscriber {
     // Completes the waiting handler (posted, never inline).
     void complete(error_code ec, std::optional<serialized> item)
     {
-        take_waiting().complete(ec, std::move(item));
+        take_waiting().post(ec, std::move(item));
     }
 
     std::size_t queued() const noexcept { return queue.size() - head; }
@@ -257,7 +266,7 @@ struct sweep_op {
     {
         std::size_t const end = std::min(group.size(), next + sweep_part);
         for (; next < end; ++next)
-            std::move(group[next].first).complete(error_code(), std::move(group[next].second), true);
+            std::move(group[next].first).dispatch(error_code(), std::move(group[next].second));
         if (next < group.size()) {
             auto ex = where;
             net::post(ex, std::move(*this));
@@ -269,7 +278,7 @@ inline void sweep(ready_list&& ready)
 {
     if (ready.size() == 1) {
         auto& [w, s] = ready.front();
-        std::move(w).complete(error_code(), std::move(s));
+        std::move(w).post(error_code(), std::move(s));
         return;
     }
     // Grouped by execution context, keeping each group's order: usually
@@ -487,9 +496,9 @@ inline void subscription::start(detail::next_waiter handler, net::cancellation_s
     auto& topic = *sub_->topic;
     std::lock_guard lock(topic.mutex);
     if (sub_->failed)
-        return std::move(handler).complete(sub_->failed, std::nullopt);
+        return std::move(handler).post(sub_->failed, std::nullopt);
     if (sub_->queued() != 0)
-        return std::move(handler).complete(error_code(), sub_->pop());
+        return std::move(handler).post(error_code(), sub_->pop());
     sub_->waiting.emplace(std::move(handler));
     if (slot.is_connected()) {
         // Runs on the waiting operation's executor. A wait a publisher
