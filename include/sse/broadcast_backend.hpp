@@ -128,8 +128,10 @@ public:
 
     /** Completes once the sink gets every event appended to a followed
         topic from now on (the backend knows where it reads the topic
-        from), or at once when the backend cannot be reached or the topic is
-        not followed.
+        from), or at once when the topic is not followed. A backend still
+        connecting waits for its connection; one that cannot be reached
+        completes with `error::backend_unavailable` (events appended
+        meanwhile by other instances may never reach the sink).
     */
     virtual void async_live(std::string_view topic, net::any_completion_handler<void(error_code)> handler) = 0;
 

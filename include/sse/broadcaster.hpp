@@ -301,9 +301,12 @@ public:
         As `subscribe`, but with a backend it completes only once the
         backend delivers every event appended from then on to the topic
         (for a topic new to this instance: once it knows where it reads the
-        topic from), or at once while the backend is unreachable. So an
-        event published anywhere after the completion reaches the
-        subscription. Without a backend it is `subscribe`, completed by a
+        topic from). So an event published anywhere after the completion
+        reaches the subscription. A backend still connecting (just after
+        it was made) is waited for; while it is unreachable, the handler
+        gets `error::backend_unavailable` with the subscription, which
+        then has live events only once the backend is back (answer 503,
+        as the reference server does, or keep it knowing that). Without a backend it is `subscribe`, completed by a
         post. Start the response once it completed, as the reference server
         does: a client that sees the headers then publishes elsewhere gets
         its own event.

@@ -322,6 +322,46 @@ TEST_CASE("redis: async_subscribe completes once the topic is live on this insta
     }
 }
 
+TEST_CASE("redis: async_subscribe on an instance still connecting waits for its connection")
+{
+    // The race of an instance just started: a subscription made before its
+    // connection is up completes only once the topic is live there, so an
+    // event published elsewhere the moment it completes is not missed.
+    sse::test::redis_server redis;
+    runner run(2);
+    instance a(run.executor(), redis.port());
+    for (int i = 0; i < 10; ++i) {
+        auto const topic = "early" + std::to_string(i);
+        auto backend = std::make_shared<sse::redis_backend>(run.executor(), instance::options(redis.port()));
+        sse::broadcaster hub({}, backend);
+        std::promise<std::pair<sse::error_code, sse::subscription>> p;
+        hub.async_subscribe(topic, std::nullopt, anywhere([&](sse::error_code ec, sse::subscription sub) {
+            p.set_value({ec, std::move(sub)});
+        }));
+        auto [ec, sub] = p.get_future().get();
+        REQUIRE(!ec);
+        auto const id = a.must_publish(topic, "first");
+        CHECK(next(sub) == event(id, "first"));
+        backend->close();
+    }
+}
+
+TEST_CASE("redis: async_subscribe while Redis is unreachable reports it")
+{
+    // Nothing listens on the port: the subscription cannot be live.
+    runner run;
+    auto backend = std::make_shared<sse::redis_backend>(run.executor(), instance::options(sse::test::free_port()));
+    sse::broadcaster hub({}, backend);
+    for (int i = 0; i < 3; ++i) {
+        std::promise<sse::error_code> p;
+        hub.async_subscribe("t", std::nullopt, anywhere([&](sse::error_code ec, sse::subscription) { p.set_value(ec); }));
+        auto f = p.get_future();
+        REQUIRE(f.wait_for(10s) == std::future_status::ready);
+        CHECK(f.get() == sse::error::backend_unavailable);
+    }
+    backend->close();
+}
+
 TEST_CASE("redis: the stream is trimmed to about history_count; a trimmed id gets a gap event")
 {
     sse::test::redis_server redis;

@@ -109,19 +109,26 @@ struct redis_state : std::enable_shared_from_this<redis_state> {
     };
 
     // Completes what waits for a topic to be live.
-    static void release(topic& t)
+    static void release(topic& t, error_code ec = {})
     {
         auto waiting = std::move(t.waiting_live);
         for (auto& h : waiting)
-            std::move(h)(error_code());
+            std::move(h)(ec);
     }
 
     void live(std::string const& name, net::any_completion_handler<void(error_code)> handler)
     {
         auto it = topics.find(name);
-        if (it == topics.end() || it->second.started || state != phase::up)
+        if (it == topics.end() || it->second.started)
             return std::move(handler)(error_code());
-        it->second.waiting_live.push_back(std::move(handler));
+        if (state == phase::connecting || state == phase::up) {
+            // The topic starts once connected (or is starting): then live.
+            it->second.waiting_live.push_back(std::move(handler));
+            return;
+        }
+        // Unreachable: where this instance will read the topic from is not
+        // known yet, and other instances may publish meanwhile.
+        std::move(handler)(error_code(error::backend_unavailable));
     }
 
     struct replay_request {
@@ -274,7 +281,9 @@ struct redis_state : std::enable_shared_from_this<redis_state> {
         ++generation; // what the old links still report is ignored
         for (auto& [name, t] : topics) {
             t.started = false;
-            release(t); // nothing is published while Redis is unreachable
+            // A topic not started yet has no cursor: what other instances
+            // publish meanwhile may be missed, so it is not live.
+            release(t, error::backend_unavailable);
         }
         drop_links();
         retry_timer.expires_after(backoff);
@@ -310,7 +319,7 @@ struct redis_state : std::enable_shared_from_this<redis_state> {
         connect_timer.cancel();
         drop_links();
         for (auto& [name, t] : topics)
-            release(t);
+            release(t, net::error::operation_aborted);
         auto waiting = std::move(replays);
         for (auto& r : waiting)
             complete(std::move(r.handler), error_code(net::error::operation_aborted), backend_replay{});
