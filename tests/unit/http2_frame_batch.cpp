@@ -28,6 +28,7 @@
 #include <sse/http2/detail/session.hpp>
 
 #include "catch.hpp"
+#include "h2_frames.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -48,25 +49,8 @@ constexpr std::uint8_t DATA = 0x0, HEADERS = 0x1, SETTINGS = 0x4, WINDOW_UPDATE 
 constexpr std::uint8_t END_STREAM = 0x1, END_HEADERS = 0x4;
 constexpr std::uint16_t INITIAL_WINDOW_SIZE = 0x4, MAX_FRAME_SIZE = 0x5;
 
-std::string frame(std::uint8_t type, std::uint8_t flags, std::uint32_t id, std::string const& payload = {})
-{
-    std::string f;
-    for (int shift : {16, 8, 0})
-        f += static_cast<char>(payload.size() >> shift & 0xff);
-    f += static_cast<char>(type);
-    f += static_cast<char>(flags);
-    for (int shift : {24, 16, 8, 0})
-        f += static_cast<char>(id >> shift & 0xff);
-    return f + payload;
-}
-
-std::string u32(std::uint32_t v)
-{
-    std::string s;
-    for (int shift : {24, 16, 8, 0})
-        s += static_cast<char>(v >> shift & 0xff);
-    return s;
-}
+using sse::test::frame;
+using sse::test::u32;
 
 std::string setting(std::uint16_t id, std::uint32_t value)
 {
