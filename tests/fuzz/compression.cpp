@@ -361,13 +361,11 @@ private:
             require(!source_busy_, "take_backlog with the source busy");
             std::size_t budget = a.max_bytes();
             unsigned k = in_.choice() % 8;
-            std::size_t n = 0;
             while (k-- > 0 && next_ < items_.size() && items_[next_]->wire.size() <= budget) {
                 budget -= items_[next_]->wire.size();
                 push(*items_[next_++], false);
-                ++n;
             }
-            e_.backlog_taken(n);
+            e_.backlog_taken();
             break;
         }
         case type::write: {

@@ -134,7 +134,7 @@ TEST_CASE("stream engine: opening, a message, the end", "[stream_engine]")
     // A backlog is asked for first, then the next item; the write is held
     // back one turn while the source may still deliver.
     CHECK(s.run() == actions{"take(65527)", "ask", "defer"});
-    s.e.backlog_taken(0);
+    s.e.backlog_taken();
     s.e.turn_done();
     CHECK(s.run() == actions{"write(data: x\n\n)"});
     s.at(3ms);
@@ -201,7 +201,7 @@ TEST_CASE("stream engine: a backlog is written at once", "[stream_engine]")
     CHECK(s.run() == actions{"take(65527)", "ask", "defer"});
     s.e.push(data("b"));
     s.e.push(sse::serialized(data("c")));
-    s.e.backlog_taken(2);
+    s.e.backlog_taken();
     // No waiting for the turn: the backlog is all there is.
     CHECK(s.run() == actions{"write(data: a\n\ndata: b\n\ndata: c\n\n)"});
     s.e.turn_done();
@@ -221,7 +221,7 @@ TEST_CASE("stream engine: a source that holds nothing more is written at once", 
     // As a sink performs it: the backlog is taken before the next action.
     auto a = s.e.next(s.now);
     REQUIRE(a.get_type() == sse::detail::stream_action::type::take_backlog);
-    s.e.backlog_taken(0);
+    s.e.backlog_taken();
     CHECK(s.run() == actions{"ask", "write(data: a\n\n)"});
 }
 
@@ -241,7 +241,7 @@ TEST_CASE("stream engine: the heartbeat only after the stream was idle", "[strea
     s.at(50ms);
     s.e.source_yielded(data("x"));
     s.run();
-    s.e.backlog_taken(0);
+    s.e.backlog_taken();
     s.e.turn_done();
     CHECK(s.run() == actions{"write(data: x\n\n)"});
     s.at(60ms);
@@ -284,7 +284,7 @@ TEST_CASE("stream engine: the send timeout counts from the start of each write",
 
     s.e.source_yielded(data("x"));
     s.run();
-    s.e.backlog_taken(0);
+    s.e.backlog_taken();
     s.e.turn_done();
     CHECK(s.run() == actions{"write(data: x\n\n)", "wait(+900)"});
     s.at(899ms);
@@ -330,7 +330,7 @@ TEST_CASE("stream engine: the source fails", "[stream_engine]")
     s.open();
     s.e.source_yielded(data("x"));
     s.run();
-    s.e.backlog_taken(0);
+    s.e.backlog_taken();
     s.e.source_failed(sse::error::source_failed);
     // What was queued goes out with the end of the body.
     CHECK(s.run() == actions{"release", "stop_watch", "cancel_wait"});
@@ -402,7 +402,7 @@ TEST_CASE("stream engine: every kind of cancellation", "[stream_engine]")
         s.run();
         s.e.source_yielded(data("queued"));
         s.run();
-        s.e.backlog_taken(0);
+        s.e.backlog_taken();
     };
     SECTION("terminal: at once, nothing more written")
     {

@@ -213,14 +213,10 @@ public:
             queue_.push(item);
     }
 
-    // The backlog is taken: `n` items were pushed. The source holds
-    // nothing more, and can hold more only once its producer runs again: a
+    // The backlog is taken (its items pushed). The source holds nothing
+    // more, and can hold more only once its producer runs again: a
     // deferring turn would delay the write and gain nothing, so it goes now.
-    void backlog_taken(std::size_t n) noexcept
-    {
-        (void)n;
-        drained_ = true;
-    }
+    void backlog_taken() noexcept { drained_ = true; }
 
     // The source finished: what is queued is written, then the body ends.
     void source_finished() noexcept;
@@ -374,15 +370,14 @@ bool source_takes_backlog(Source const& source) noexcept
 template <class Source, class Item>
 void take_backlog(stream_engine& engine, Source& source, std::vector<Item>& batch, std::size_t max_bytes)
 {
-    std::size_t n = 0;
     if constexpr (requires { source.try_take(batch, max_bytes); }) {
         batch.clear();
-        n = source.try_take(batch, max_bytes);
+        source.try_take(batch, max_bytes);
         for (auto const& item : batch)
             engine.push(item);
         batch.clear();
     }
-    engine.backlog_taken(n);
+    engine.backlog_taken();
 }
 
 } // namespace sse::detail
