@@ -306,10 +306,15 @@ public:
         it was made) is waited for; while it is unreachable, the handler
         gets `error::backend_unavailable` with the subscription, which
         then has live events only once the backend is back (answer 503,
-        as the reference server does, or keep it knowing that). Without a backend it is `subscribe`, completed by a
-        post. Start the response once it completed, as the reference server
-        does: a client that sees the headers then publishes elsewhere gets
-        its own event.
+        as the reference server does, or keep it knowing that). Without a
+        backend it is `subscribe`, completed by a post. Start the response
+        once it completed, as the reference server does: a client that
+        sees the headers then publishes elsewhere gets its own event.
+
+        A subscription holds the backend, so like an Asio I/O object it
+        must be destroyed before the execution context the backend runs
+        on. A handler on another executor (another io_context, the system
+        executor) that is handed one must have returned by then.
 
         The handler is never invoked inside this function.
 

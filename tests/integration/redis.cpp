@@ -18,6 +18,9 @@
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/system_executor.hpp>
 #include <boost/asio/use_future.hpp>
 
 #include "catch.hpp"
@@ -37,7 +40,10 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// A completion handler run by the system executor (any thread).
+// A completion handler run by the system executor (any thread). What it
+// is handed that holds a subscription goes back to the test's thread: a
+// subscription keeps its backend, and must not outlive the io_context the
+// backend runs on.
 template <class F>
 auto anywhere(F f)
 {
@@ -137,16 +143,23 @@ std::optional<std::string> next(sse::subscription& sub, std::chrono::millisecond
     std::promise<std::optional<std::string>> p;
     auto f = p.get_future();
     net::cancellation_signal cancel;
-    sub.async_next(net::bind_cancellation_slot(cancel.slot(), anywhere([&p](sse::error_code ec, std::optional<sse::serialized> s) {
+    // A cancellation slot belongs to its operation's executor: the wait
+    // completes on a strand, and the cancellation is emitted there, never
+    // while the completion clears the slot on another thread.
+    auto strand = net::make_strand(net::system_executor());
+    sub.async_next(net::bind_cancellation_slot(cancel.slot(), net::bind_executor(strand, [&p](sse::error_code ec, std::optional<sse::serialized> s) {
         if (ec || !s)
             p.set_value(std::nullopt);
         else
             p.set_value(std::string(s->view()));
     })));
     if (f.wait_for(limit) != std::future_status::ready) {
-        // Cancellation belongs to the waiting operation's executor: the
-        // system executor here, any thread.
-        cancel.emit(net::cancellation_type::terminal);
+        std::promise<void> emitted;
+        net::post(strand, [&] {
+            cancel.emit(net::cancellation_type::terminal);
+            emitted.set_value();
+        });
+        emitted.get_future().wait();
         f.wait();
     }
     return f.get();
@@ -353,11 +366,13 @@ TEST_CASE("redis: async_subscribe while Redis is unreachable reports it")
     auto backend = std::make_shared<sse::redis_backend>(run.executor(), instance::options(sse::test::free_port()));
     sse::broadcaster hub({}, backend);
     for (int i = 0; i < 3; ++i) {
-        std::promise<sse::error_code> p;
-        hub.async_subscribe("t", std::nullopt, anywhere([&](sse::error_code ec, sse::subscription) { p.set_value(ec); }));
+        std::promise<std::pair<sse::error_code, sse::subscription>> p;
+        hub.async_subscribe("t", std::nullopt, anywhere([&](sse::error_code ec, sse::subscription sub) {
+            p.set_value({ec, std::move(sub)});
+        }));
         auto f = p.get_future();
         REQUIRE(f.wait_for(10s) == std::future_status::ready);
-        CHECK(f.get() == sse::error::backend_unavailable);
+        CHECK(f.get().first == sse::error::backend_unavailable);
     }
     backend->close();
 }
@@ -529,9 +544,9 @@ TEST_CASE("redis: unreachable at start; connects once Redis is there")
         std::this_thread::sleep_for(5ms);
     REQUIRE(backend->connected());
     // Once a second subscription is live, so is the first.
-    std::promise<void> live;
-    hub.async_subscribe("t", std::nullopt, anywhere([&](sse::error_code, sse::subscription) { live.set_value(); }));
-    live.get_future().get();
+    std::promise<sse::subscription> live;
+    hub.async_subscribe("t", std::nullopt, anywhere([&](sse::error_code, sse::subscription s) { live.set_value(std::move(s)); }));
+    auto const second = live.get_future().get();
     std::promise<std::string> q;
     hub.async_publish("t", sse::message{}.data("y"), anywhere([&](sse::error_code ec, std::string id) { q.set_value(ec ? "" : id); }));
     auto const id = q.get_future().get();
