@@ -30,7 +30,8 @@ The scenarios, for each server:
   - 50 streams at once, 64 B events: total events/s;
   - fan-out to 1,000 and 10,000 subscribers, 64-byte events (`data: ...\\n\\n`
     on the wire, behind the `id:` line), published with POST /publish, in a
-    burst (up to 16 requests in flight on one connection) and paced (50,000
+    burst (up to 16 requests in flight on one connection), one at a time
+    (each request sent once the last was answered) and paced (50,000
     deliveries/s offered): deliveries/s, publish-to-receipt p50/p99, and the
     deliveries missing or out of order;
   - memory per idle stream: the server's VmRSS growth over 10,000 GET /idle
@@ -38,6 +39,11 @@ The scenarios, for each server:
   - h2load: one stream and 100 streams on one h2c connection, beside one and
     100 HTTP/1.1 connections, GET /stream with size=64: events/s = events over
     h2load's `finished in` time; the payload's byte count is checked.
+
+With bench_send_floor beside SSE_LOAD, the floor of a fan-out here is printed
+under the goals: one send() to each of 1,000 and 10,000 loopback sockets
+from the server's CPU, with no server at all, which no fan-out on one core
+beats in p99.
 
 Throughput rows are the median of 3 runs (1 with --smoke). The whole matrix
 takes 1 to 2 minutes on 2 cores; --smoke runs the same rows with tiny counts
@@ -312,7 +318,9 @@ FULL = {
     "stream_small": 500_000,
     "stream_large": 100_000,
     "concurrent": 20_000,
-    "fan": [(1_000, 500, 0), (1_000, 100, 20_000), (10_000, 50, 0), (10_000, 20, 200_000)],
+    # (subscribers, events, publish interval in us (0: a burst), publishes in flight)
+    "fan": [(1_000, 500, 0, 16), (1_000, 200, 0, 1), (1_000, 100, 20_000, 16),
+            (10_000, 50, 0, 16), (10_000, 30, 0, 1), (10_000, 20, 200_000, 16)],
     "idle": 10_000,
     "h2_one": 200_000,
     "h2_many": 5_000,
@@ -324,7 +332,7 @@ SMOKE = {
     "stream_small": 5_000,
     "stream_large": 500,
     "concurrent": 200,
-    "fan": [(100, 20, 0), (100, 10, 10_000)],
+    "fan": [(100, 20, 0, 16), (100, 10, 0, 1), (100, 10, 10_000, 16)],
     "idle": 200,
     "h2_one": 2_000,
     "h2_many": 100,
@@ -468,16 +476,20 @@ def main(argv):
         log("fan-out (%s) ..." % name)
         srv = Server(cmd, name, server_cpu)
         try:
-            for subs, events, interval in cfg["fan"]:
+            for subs, events, interval, window in cfg["fan"]:
                 r = run_load(sse_load, srv.port, "fanout",
-                             ["--subs", subs, "--events", events, "--interval-us", interval, "--size", 64], secs)
+                             ["--subs", subs, "--events", events, "--interval-us", interval, "--size", 64,
+                              "--window", window], secs)
                 if interval:
                     what, key = "fan-out, paced", "fan%d_paced" % subs
                     load = "%s subs x %d events, 1 per %g ms (%s deliveries/s offered)" % (
                         grouped(subs), events, interval / 1000, kilo(subs * 1e6 / interval))
+                elif window == 1:
+                    what, key = "fan-out, one publish at a time", "fan%d_w1" % subs
+                    load = "%s subs x %d events, each published once the last was answered" % (grouped(subs), events)
                 else:
                     what, key = "fan-out, burst", "fan%d_burst" % subs
-                    load = "%s subs x %d events, 16 publishes in flight" % (grouped(subs), events)
+                    load = "%s subs x %d events, %d publishes in flight" % (grouped(subs), events, window)
                 check = "%s of %s delivered, %d missing, %d out of order" % (
                     grouped(r.get("deliveries", 0)), grouped(r.get("expected", 0)), r.get("missing", 0),
                     r.get("out_of_order", 0))
@@ -504,6 +516,15 @@ def main(argv):
         finally:
             notes += ["%s (idle): %s" % (name, n) for n in srv.stop()]
 
+    # ---- the floor of a fan-out here: one send() per subscriber, no server
+    floor = os.path.join(os.path.dirname(sse_load), "bench_send_floor")
+    if os.access(floor, os.X_OK):
+        log("send floor ...")
+        for subs in sorted({f[0] for f in cfg["fan"]}):
+            results.setdefault("floor", {})[subs] = run_floor(floor, subs, server_cpu)
+    else:
+        notes.append("bench_send_floor not found beside sse_load: the floor is not measured")
+
     # ---- the tables
     elapsed = time.monotonic() - started
     print("Machine: %s. %s; loopback; %s; %.0f s in all." % (
@@ -524,6 +545,20 @@ def main(argv):
     sys.stdout.flush()
     failed = [r for r in rows if not r[10]]
     return 1 if failed else 0
+
+
+def run_floor(floor, subs, server_cpu):
+    """bench_send_floor for `subs` sockets: the writer on the server's CPU, the reader on a client's."""
+    cmd = [floor, "--subs", str(subs), "--passes", "20", "--json"]
+    if server_cpu is not None and CLIENT_CPUS:
+        cmd += ["--writer-cpu", str(server_cpu), "--reader-cpu", str(min(CLIENT_CPUS))]
+    try:
+        out = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=120)
+        if out.returncode != 0:
+            return None
+        return json.loads(out.stdout)
+    except (subprocess.TimeoutExpired, ValueError):
+        return None
 
 
 def value(results, server, key, field):
@@ -559,9 +594,12 @@ def print_goals(results, names):
         return "%.2fx (goal %s %.1fx): %s" % (x, "<=" if lower_is_better else ">=", goal, "met" if met else "missed")
 
     rows = []
-    for key, label, p99_factor in (("fan10000_burst", "fan-out, 10,000 subscribers, burst: deliveries/s, p50 / p99",
-                                    1 / 3),
-                                   ("fan1000_burst", "fan-out, 1,000 subscribers, burst: deliveries/s, p50 / p99", 1)):
+    for key, label, p99_factor in (
+        ("fan10000_w1", "fan-out, 10,000 subscribers, one publish at a time: deliveries/s, p50 / p99", 1 / 3),
+        ("fan10000_burst", "fan-out, 10,000 subscribers, 16 publishes in flight", 1 / 3),
+        ("fan1000_w1", "fan-out, 1,000 subscribers, one publish at a time", 1),
+        ("fan1000_burst", "fan-out, 1,000 subscribers, 16 publishes in flight", 1),
+    ):
         rows.append([label] + [fan(key, n) for n in names] + [fan_goal(key, p99_factor)])
     idle = {n: value(results, n, "idle", "kib_per_conn") for n in names}
     rows.append(["KiB per idle stream (GET /idle)"] + ["%.2f" % idle[n] if idle[n] is not None else "-"
@@ -579,6 +617,19 @@ def print_goals(results, names):
     print("|---|" + "---|" * len(names) + "---|")
     for r in rows:
         print("| " + " | ".join(r) + " |")
+    floors = results.get("floor", {})
+    for subs, f in sorted(floors.items()):
+        if not f:
+            print("\nbench_send_floor failed for %s sockets." % grouped(subs))
+            continue
+        row = f["rows"][0]
+        key = "fan%d_w1" % subs
+        np99 = value(results, "nchan", key, "p99_ms")
+        target = (np99 / 3 if subs >= 10_000 else np99) if np99 is not None else None
+        print("\nFloor, %s sockets: one %d B send() to each from one core, nothing else, takes %.1f ms a pass "
+              "(%.2f us a send; bench_send_floor)%s." % (
+                  grouped(subs), row["size"], row["pass_ms"], row["us_per_send"],
+                  "; the p99 goal at one publish at a time is %.1f ms" % target if target is not None else ""))
 
 
 if __name__ == "__main__":
