@@ -76,13 +76,16 @@ namespace http = beast::http;
 using sse::error_code;
 
 // Shared with the other failure-injection test.
-using sse::test::fail_injection::cancellable_stream;
-using sse::test::fail_injection::counted_source;
-using sse::test::fail_injection::counting_allocator;
-using sse::test::fail_injection::heap_usage;
+using sse::test::fail_injection::connection_base;
+using sse::test::fail_injection::all_events;
+using sse::test::fail_injection::ends_a_message;
+using sse::test::fail_injection::full_payload;
+using sse::test::fail_injection::make_stream_source;
+using sse::test::fail_injection::stream_options;
+using sse::test::fail_injection::label;
 using sse::test::fail_injection::lifetime_token;
-using sse::test::fail_injection::lifetimes;
 using sse::test::fail_injection::max_steps;
+using sse::test::fail_injection::name_of;
 using sse::test::fail_injection::watchdog;
 
 // ------------------------------------------------------------ the answers
@@ -101,61 +104,6 @@ std::string const plain_answer = "HTTP/1.1 200 OK\r\n"
 std::string const plain_request = "GET / HTTP/1.1\r\nHost: localhost\r\n\r\n";
 std::string const stream_request = "GET /events HTTP/1.1\r\nHost: localhost\r\n\r\n";
 
-std::chrono::milliseconds const reconnect_time{2500};
-
-std::vector<sse::message> messages()
-{
-    return {
-        sse::message{}.id(1).data("one"),
-        sse::message{}.id(2).event("tick").data("two\nlines"),
-        sse::message{}.id(3).data("three"),
-    };
-}
-
-std::vector<sse::event> const all_events = {
-    {"message", "one", "1"},
-    {"tick", "two\nlines", "2"},
-    {"message", "three", "3"},
-};
-
-// With a retry, the first write carries a payload along with the head.
-sse::stream_options stream_options()
-{
-    sse::stream_options o;
-    o.retry = reconnect_time;
-    return o;
-}
-
-// The whole body of the event stream, de-chunked.
-std::string const& full_payload()
-{
-    static std::string const payload = [] {
-        std::string s = sse::to_string(sse::message{}.retry(reconnect_time));
-        for (auto const& m : messages())
-            s += sse::to_string(m);
-        return s;
-    }();
-    return payload;
-}
-
-// Whether the first `size` bytes of the body are whole messages.
-bool ends_a_message(std::size_t size)
-{
-    std::size_t end = sse::to_string(sse::message{}.retry(reconnect_time)).size();
-    if (size == end)
-        return true;
-    for (auto const& m : messages()) {
-        end += sse::to_string(m).size();
-        if (size == end)
-            return true;
-    }
-    return false;
-}
-
-auto make_stream_source(lifetimes& sources)
-{
-    return counted_source{sse::as_source(messages()), sources};
-}
 
 // One response as the client read it.
 struct reply {
@@ -279,88 +227,14 @@ void check_plain_reply(reply const& r)
 
 // ------------------------------------------------------------ a connection
 
-// One connection: the server's end of a test stream pair (failing as a
-// fail_count says, when given one), the client's end, and what a test
-// observes of the operation.
-struct connection {
-    net::io_context ioc;
-    beast::test::stream server;
-    beast::test::stream client;
-    cancellable_stream stream{server};
-    beast::flat_buffer buffer;
-
-    lifetimes sources;
-    lifetimes handlers;
-    heap_usage heap;
-    int completions = 0;
-    error_code result;
-    bool source_alive_at_completion = false;
-    bool handler_alive_at_completion = false;
-    int streams_made = 0;
-
+// One connection, with an HTTP/1.1 client reading the answers.
+struct connection : connection_base {
     // The client's side.
     std::string received;
     std::array<char, 512> chunk{};
     bool second_sent = false;
 
-    // io_size, when not zero, caps every read and write of the server's
-    // end: a request arrives in pieces, and a write is cut in pieces.
-    connection(beast::test::fail_count* fc, std::size_t io_size)
-        : server(fc ? beast::test::stream(ioc, *fc) : beast::test::stream(ioc))
-        , client(ioc)
-    {
-        server.connect(client);
-        if (io_size != 0) {
-            server.read_size(io_size);
-            server.write_size(io_size);
-        }
-    }
-
-    // A plain callback on the io_context, with a counting allocator. It
-    // closes the connection, as a caller does when the operation is over.
-    auto completion()
-    {
-        return net::bind_executor(
-            ioc,
-            net::bind_allocator(counting_allocator<char>(heap), [this](error_code ec) {
-                ++completions;
-                result = ec;
-                source_alive_at_completion = sources.live != 0;
-                handler_alive_at_completion = handlers.live != 0;
-                server.close();
-            })
-        );
-    }
-
-    // Whether the fail_count's failure was reached: the N-th call fails
-    // (the first when N is 0), and every call after it.
-    bool failure_reached(std::size_t n) const
-    {
-        return server.nread() + server.nwrite() >= std::max<std::size_t>(n, 1);
-    }
-
-    // Runs up to k handlers; returns whether the operation completed meanwhile.
-    bool run_turns(std::size_t k)
-    {
-        for (std::size_t i = 0; i < k && completions == 0; ++i) {
-            if (ioc.run_one() == 0)
-                break;
-        }
-        return completions != 0;
-    }
-
-    // The operation completed once, having given back what it held.
-    void check_ended_cleanly()
-    {
-        ioc.run(); // returns: the operation holds no work
-        REQUIRE(completions == 1);
-        CHECK_FALSE(source_alive_at_completion);
-        CHECK_FALSE(handler_alive_at_completion);
-        CHECK(sources.live == 0);
-        CHECK(handlers.live == 0);
-        CHECK(heap.allocations != 0); // the operation allocated from the handler's allocator
-        CHECK(heap.live == 0);
-    }
+    using connection_base::connection_base;
 
     // ------------------------------------------------------- async_write
 
@@ -433,21 +307,6 @@ struct connection {
         });
     }
 };
-
-std::string label(char const* what, std::size_t step, std::size_t io_size)
-{
-    return std::string(what) + ", step " + std::to_string(step) + ", io_size " + std::to_string(io_size);
-}
-
-char const* name_of(net::cancellation_type type)
-{
-    switch (type) {
-    case net::cancellation_type::terminal: return "terminal";
-    case net::cancellation_type::partial: return "partial";
-    case net::cancellation_type::total: return "total";
-    default: return "?";
-    }
-}
 
 } // namespace
 

@@ -10,11 +10,17 @@
 
 // What the failure-injection tests (integration/fail_count*.cpp) share: a
 // source that counts its lifetime, an allocator that counts its bytes,
-// Beast's test stream with reads that honour cancellation, a watchdog.
+// Beast's test stream with reads that honour cancellation, the server's
+// side of a connection over it with what a test observes of the
+// operation, and a watchdog.
 
 #include <sse/detail/config.hpp>
 #include <sse/error.hpp>
+#include <sse/message.hpp>
 #include <sse/message_source.hpp>
+#include <sse/parser.hpp>
+#include <sse/sources/range.hpp>
+#include <sse/stream_options.hpp>
 
 #include <boost/asio/associated_cancellation_slot.hpp>
 #include <boost/asio/bind_allocator.hpp>
@@ -34,6 +40,9 @@
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
+
+#include "catch.hpp"
+
 #include <algorithm>
 #include <array>
 #include <chrono>
@@ -280,6 +289,168 @@ private:
 
     std::shared_ptr<state> state_;
 };
+
+// ------------------------------------------------------------ the answers
+
+// The event stream both tests serve: a retry, then three messages.
+std::chrono::milliseconds const reconnect_time{2500};
+
+inline std::vector<sse::message> messages()
+{
+    return {
+        sse::message{}.id(1).data("one"),
+        sse::message{}.id(2).event("tick").data("two\nlines"),
+        sse::message{}.id(3).data("three"),
+    };
+}
+
+inline std::vector<sse::event> const all_events = {
+    {"message", "one", "1"},
+    {"tick", "two\nlines", "2"},
+    {"message", "three", "3"},
+};
+
+// With a retry, the first write carries a payload along with the head.
+inline sse::stream_options stream_options()
+{
+    sse::stream_options o;
+    o.retry = reconnect_time;
+    return o;
+}
+
+// The whole body of the event stream (de-chunked, over HTTP/1.1).
+inline std::string const& full_payload()
+{
+    static std::string const payload = [] {
+        std::string s = sse::to_string(sse::message{}.retry(reconnect_time));
+        for (auto const& m : messages())
+            s += sse::to_string(m);
+        return s;
+    }();
+    return payload;
+}
+
+// Whether the first `size` bytes of the body are whole messages.
+inline bool ends_a_message(std::size_t size)
+{
+    std::size_t end = sse::to_string(sse::message{}.retry(reconnect_time)).size();
+    if (size == end)
+        return true;
+    for (auto const& m : messages()) {
+        end += sse::to_string(m).size();
+        if (size == end)
+            return true;
+    }
+    return false;
+}
+
+inline auto make_stream_source(lifetimes& sources)
+{
+    return counted_source{sse::as_source(messages()), sources};
+}
+
+// ------------------------------------------------------------ a connection
+
+// The server's end of a test stream pair (failing as a fail_count says,
+// when given one), the client's end, and what a test observes of the
+// operation. Each test adds its client.
+struct connection_base {
+    net::io_context ioc;
+    beast::test::stream server;
+    beast::test::stream client;
+    cancellable_stream stream{server};
+    beast::flat_buffer buffer;
+
+    lifetimes sources;
+    lifetimes handlers;
+    heap_usage heap;
+    int completions = 0;
+    error_code result;
+    bool source_alive_at_completion = false;
+    bool handler_alive_at_completion = false;
+    int streams_made = 0;
+
+    // io_size, when not zero, caps every read and write of the server's
+    // end: what the client sends arrives in pieces, and a write is cut in
+    // pieces.
+    connection_base(beast::test::fail_count* fc, std::size_t io_size)
+        : server(fc ? beast::test::stream(ioc, *fc) : beast::test::stream(ioc))
+        , client(ioc)
+    {
+        server.connect(client);
+        if (io_size != 0) {
+            server.read_size(io_size);
+            server.write_size(io_size);
+        }
+    }
+
+    connection_base(connection_base const&) = delete;
+    connection_base& operator=(connection_base const&) = delete;
+
+    // A plain callback on the io_context, with a counting allocator. It
+    // closes the connection, as a caller does when the operation is over.
+    auto completion()
+    {
+        return net::bind_executor(
+            ioc,
+            net::bind_allocator(counting_allocator<char>(heap), [this](error_code ec) {
+                ++completions;
+                result = ec;
+                source_alive_at_completion = sources.live != 0;
+                handler_alive_at_completion = handlers.live != 0;
+                server.close();
+            })
+        );
+    }
+
+    // Whether the fail_count's failure was reached: the N-th call fails
+    // (the first when N is 0), and every call after it.
+    bool failure_reached(std::size_t n) const
+    {
+        return server.nread() + server.nwrite() >= std::max<std::size_t>(n, 1);
+    }
+
+    // Runs up to k handlers; returns whether the operation completed meanwhile.
+    bool run_turns(std::size_t k)
+    {
+        for (std::size_t i = 0; i < k && completions == 0; ++i) {
+            if (ioc.run_one() == 0)
+                break;
+        }
+        return completions != 0;
+    }
+
+    // The operation completed once, having given back what it held: its
+    // sources and request handler were destroyed before the completion
+    // handler ran (a caller may free what they refer to once it runs).
+    void check_ended_cleanly()
+    {
+        ioc.run(); // returns: the operation holds no work
+        REQUIRE(completions == 1);
+        CHECK_FALSE(source_alive_at_completion);
+        CHECK_FALSE(handler_alive_at_completion);
+        CHECK(sources.live == 0);
+        CHECK(handlers.live == 0);
+        CHECK(heap.allocations != 0); // the operation allocated from the handler's allocator
+        CHECK(heap.live == 0);
+    }
+};
+
+// How an iteration is named when it hangs.
+inline std::string label(char const* what, std::size_t step, std::size_t io_size)
+{
+    return std::string(what) + ", step " + std::to_string(step) + ", io_size " + std::to_string(io_size);
+}
+
+inline char const* name_of(net::cancellation_type type)
+{
+    switch (type) {
+    case net::cancellation_type::terminal: return "terminal";
+    case net::cancellation_type::partial: return "partial";
+    case net::cancellation_type::total: return "total";
+    default: return "?";
+    }
+}
 
 // ------------------------------------------------------------ the watchdog
 
