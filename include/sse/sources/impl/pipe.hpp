@@ -208,14 +208,9 @@ public:
                 sender_bytes_.clear(keep_sender_bytes);
                 if (n != 0)
                     pipe_write_item(item, sender_bytes_.grow(n));
-                if (slot.is_connected()) {
-                    // Runs on the sender's executor. A send the reader has
-                    // already let in is no longer waiting: nothing to do.
-                    net::cancellation_slot(slot).assign([w = weak_from_this()](net::cancellation_type) {
-                        if (auto self = w.lock())
-                            self->cancel_send();
-                    });
-                }
+                // A send the reader has already let in is no longer
+                // waiting: its cancellation does nothing.
+                on_cancellation<&pipe_state::cancel_send>(slot);
                 auto h = pipe_erase<pipe_send_completion>(std::forward<Handler>(handler));
                 sender_.emplace(pending_send{pipe_tracked(ex), slot, std::move(h)});
             }
@@ -259,13 +254,7 @@ public:
             SSE_ASSERT(!receiver_); // one async_next at a time
             if (buffer_.empty() && !closed_ && !reader_gone_) {
                 auto const ex = detail::handler_executor(handler);
-                if (slot.is_connected()) {
-                    // Runs on the reader's executor, as the completion does.
-                    net::cancellation_slot(slot).assign([w = weak_from_this()](net::cancellation_type) {
-                        if (auto self = w.lock())
-                            self->cancel_next();
-                    });
-                }
+                on_cancellation<&pipe_state::cancel_next>(slot);
                 auto h = pipe_erase<pipe_next_completion>(std::forward<Handler>(handler));
                 receiver_.emplace(pending_next{pipe_tracked(ex), slot, std::move(h)});
                 return;
@@ -445,6 +434,20 @@ private:
         pending_send p = std::move(*sender_);
         sender_.reset();
         return p;
+    }
+
+    // Makes a cancellation of the waiting operation call `Cancel`. The
+    // slot belongs to that operation's executor: the handler runs there,
+    // as the completion does.
+    template <void (pipe_state::*Cancel)()>
+    void on_cancellation(net::cancellation_slot slot)
+    {
+        if (slot.is_connected()) {
+            slot.assign([w = weak_from_this()](net::cancellation_type) {
+                if (auto self = w.lock())
+                    ((*self).*Cancel)();
+            });
+        }
     }
 
     void post_next(pending_next&& p)
