@@ -35,7 +35,9 @@ The scenarios, for each server:
     deliveries/s offered): deliveries/s, publish-to-receipt p50/p99, and the
     deliveries missing or out of order;
   - memory per idle stream: the server's VmRSS growth over 10,000 GET /idle
-    streams (a server of its own, started for it), /stats checked;
+    streams (a server of its own, started for it), /stats checked; for the
+    reference server also over h2c (h2load), 10,000 connections of one
+    stream and 100 connections of 100 streams;
   - h2load: one stream and 100 streams on one h2c connection, beside one and
     100 HTTP/1.1 connections, GET /stream with size=64: events/s = events over
     h2load's `finished in` time; the payload's byte count is checked.
@@ -65,6 +67,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 
 SERVER_START_S = 10
 SERVER_STOP_S = 5
@@ -516,6 +519,22 @@ def main(argv):
         finally:
             notes += ["%s (idle): %s" % (name, n) for n in srv.stop()]
 
+        # ---- memory per idle HTTP/2 stream: one per connection, then 100 per connection
+        if "h2" in caps and h2load:
+            for conns, per_conn in ((cfg["idle"], 1), (cfg["idle"] // 100, 100)):
+                log("idle h2c streams, %d x %d (fresh %s) ..." % (conns, per_conn, name))
+                srv = Server(cmd, name, server_cpu)
+                try:
+                    r = run_idle_h2(h2load, srv, conns, per_conn, secs)
+                    add(name, "idle_h2_%d" % per_conn, "idle streams (GET /idle), %d per connection" % per_conn,
+                        "h2load", "HTTP/2 (h2c)", "%s connections x %d" % (grouped(conns), per_conn), r,
+                        "%.2f KiB per stream" % r.get("kib_per_stream", 0), "", "", "",
+                        "VmRSS %s -> %s KiB; /stats open_streams %s, 0 after h2load left" % (
+                            grouped(r.get("rss_before_kib", 0)), grouped(r.get("rss_after_kib", 0)),
+                            r.get("open_streams", "?")))
+                finally:
+                    notes += ["%s (idle h2c): %s" % (name, n) for n in srv.stop()]
+
     # ---- the floor of a fan-out here: one send() per subscriber, no server
     floor = os.path.join(os.path.dirname(sse_load), "bench_send_floor")
     if os.access(floor, os.X_OK):
@@ -545,6 +564,68 @@ def main(argv):
     sys.stdout.flush()
     failed = [r for r in rows if not r[10]]
     return 1 if failed else 0
+
+
+def stats(port):
+    """The reference server's /stats, or None."""
+    try:
+        with urllib.request.urlopen("http://127.0.0.1:%d/stats" % port, timeout=5) as f:
+            return json.loads(f.read())
+    except (OSError, ValueError):
+        return None
+
+
+def vm_rss_kib(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def run_idle_h2(h2load, srv, conns, per_conn, seconds):
+    """`conns` h2c connections with `per_conn` idle streams (GET /idle) each,
+    opened by h2load: the growth of the server's VmRSS once /stats counts
+    them all, over the number of streams. h2load is then stopped, and the
+    streams must be closed again."""
+    n = conns * per_conn
+    before = vm_rss_kib(srv.pid)
+    cmd = [h2load, "-c", str(conns), "-m", str(per_conn), "-n", str(n), "http://127.0.0.1:%d/idle" % srv.port]
+    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=client_preexec)
+    r = {"ok": False, "streams": n, "rss_before_kib": before}
+    try:
+        deadline = time.monotonic() + seconds
+        open_streams = 0
+        while time.monotonic() < deadline:
+            st = stats(srv.port)
+            open_streams = st.get("open_streams", 0) if st else 0
+            if open_streams >= n or p.poll() is not None:
+                break
+            time.sleep(0.1)
+        if open_streams != n:
+            r["error"] = "%d of %d streams open (h2load %s)" % (
+                open_streams, n, "exited %d" % p.returncode if p.poll() is not None else "running")
+            return r
+        time.sleep(0.5)  # the last streams' first writes
+        after = vm_rss_kib(srv.pid)
+        r.update(rss_after_kib=after, kib_per_stream=(after - before) / n, open_streams=open_streams)
+    finally:
+        if p.poll() is None:
+            p.send_signal(signal.SIGINT)
+            try:
+                p.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        st = stats(srv.port)
+        if st and st.get("open_streams") == 0:
+            r["ok"] = True
+            return r
+        time.sleep(0.1)
+    r["error"] = "streams still open after h2load left"
+    return r
 
 
 def run_floor(floor, subs, server_cpu):

@@ -491,6 +491,11 @@ class serve_op final
     using clock = std::chrono::steady_clock;
     using timer_type = net::basic_waitable_timer<clock, net::wait_traits<clock>, executor_type>;
 
+    // The read buffer is small while the peer sends little, so that an
+    // idle connection holds 2 KiB rather than 16, and large once a read
+    // fills it (an upload, a burst of requests) until a read brings less
+    // than the small size again.
+    static constexpr std::size_t small_read_size = 2 * 1024;
     static constexpr std::size_t read_size = 16 * 1024;
     static constexpr std::size_t write_size = 64 * 1024;
 
@@ -507,7 +512,6 @@ public:
         , session_(options, clock::now())
         , handler_(std::move(handler))
         , timer_(ex)
-        , read_buffer_(new std::uint8_t[read_size])
     {
     }
 
@@ -605,7 +609,12 @@ private:
     void start_read()
     {
         reading_ = true;
-        stream_.async_read_some(net::buffer(read_buffer_.get(), read_size), read_handler{ref(this)});
+        if (read_capacity_ != next_read_size_) {
+            read_buffer_.reset();
+            read_buffer_.reset(new std::uint8_t[next_read_size_]);
+            read_capacity_ = next_read_size_;
+        }
+        stream_.async_read_some(net::buffer(read_buffer_.get(), read_capacity_), read_handler{ref(this)});
     }
 
     // The connection is over: every stream ends now, the read stops, and
@@ -812,6 +821,10 @@ private:
                 result_ = ec;
         } else {
             last_active_ = clock::now();
+            if (n == read_capacity_)
+                next_read_size_ = read_size;
+            else if (n < small_read_size)
+                next_read_size_ = small_read_size;
             if (!session_.receive(read_buffer_.get(), n, last_active_))
                 read_done_ = true;
             dispatch_ready();
@@ -946,6 +959,8 @@ private:
     net::cancellation_signal write_cancel_;
     std::list<net::cancellation_signal> answer_cancels_; // one per awaitable handler running
     std::unique_ptr<std::uint8_t[]> read_buffer_;
+    std::size_t read_capacity_ = 0;
+    std::size_t next_read_size_ = small_read_size;
     std::string header_storage_;
     error_code result_;
     clock::time_point last_active_ = clock::now();
