@@ -698,7 +698,11 @@ private:
             } else {
                 std::exception_ptr failure;
                 try {
-                    answer(*s, (*handler_)(std::move(s->request)));
+                    // The request lives while the handler runs: the
+                    // stream keeps none of it (an event stream may last
+                    // for hours).
+                    auto request = std::move(s->request);
+                    answer(*s, (*handler_)(std::move(request)));
                 } catch (...) {
                     failure = std::current_exception();
                 }
