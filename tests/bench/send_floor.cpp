@@ -7,37 +7,43 @@
 
 // The floor of a fan-out on this machine, with no server at all: N
 // connected loopback TCP sockets (TCP_NODELAY, as every server here sets
-// it), one thread on --writer-cpu sends B bytes to each of them in turn, a
-// pass after another, while a thread on --reader-cpu drains the other ends
-// with epoll. A pass is what one event to N subscribers costs a server
-// that does nothing but send (one send() per subscriber), so no fan-out on
-// one core delivers an event to all N faster than one pass: its p99
-// publish-to-receipt latency is at least about a pass.
+// it). The writer, on --writer-cpu, sends B bytes to each of them in turn;
+// a reader process on --reader-cpu (a minimal client: one epoll loop that
+// reads and counts) drains the other ends. A pass is what one event to N
+// subscribers costs a server that does nothing but send, one send() per
+// subscriber; the writer waits until the reader has all of a pass before
+// it starts the next, as when events come one at a time.
 //
-// Per row: --size bytes per send() (one event of 64 B, then ten events in
-// one write, as a server does when a subscriber has a backlog):
-//   us/send    wall time of the writer per send()
-//   pass ms    one send to each of N sockets
-//   sends/s    one core's sends per second; deliveries/s at --size 64
+// Per row (--size bytes per send(): one 64 B event, then ten events in
+// one write, as a server writes a subscriber's backlog):
+//   us/send    the writer's wall time per send()
+//   pass ms    the writer's time for one send to each of N sockets
+//   last ms    from the first send of a pass to the reader having all of
+//              it: the publish-to-receipt latency of the last subscriber
+//              for a server that costs nothing but its sends, measured by
+//              a client that costs nothing but its reads. No fan-out
+//              measured on this machine has a p99 below it.
 //
 //   bench_send_floor [--subs 10000] [--passes 20] [--writer-cpu 0] [--reader-cpu 1] [--json]
 //
-// The process needs 2N + a few file descriptors (RLIMIT_NOFILE is raised
-// to its hard limit). Exit status 0, 1 when a socket failed, 2 on bad
-// arguments.
+// Each process needs N + a few file descriptors (RLIMIT_NOFILE is raised
+// to its hard limit). Exit status 0, 1 when a socket or the reader failed,
+// 2 on bad arguments.
 
 #include <netinet/tcp.h>
 #include <sched.h>
+#include <signal.h>
 #include <sys/epoll.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 
 #include "support.hpp"
 
-#include <atomic>
+#include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <string>
-#include <thread>
 #include <vector>
 
 namespace {
@@ -93,101 +99,73 @@ void pin(int cpu)
         std::fprintf(stderr, "bench_send_floor: cannot pin to CPU %d; running unpinned\n", cpu);
 }
 
-// N connected pairs: `out` the accepted ends (written), `in` the connected
-// ends (read, non-blocking).
-bool connect_pairs(std::size_t n, std::vector<int>& out, std::vector<int>& in)
+// A time (or 0) on the report pipe.
+bool put(int fd, std::uint64_t t)
 {
-    int const l = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof a;
-    if (l < 0 || ::bind(l, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(l, 4096) != 0
-        || ::getsockname(l, reinterpret_cast<sockaddr*>(&a), &len) != 0)
-        return false;
-    int const one = 1;
-    while (out.size() < n) {
-        // A batch of connects, then their accepts: the backlog bounds a batch.
-        std::size_t const batch = std::min<std::size_t>(n - out.size(), 1024);
-        for (std::size_t i = 0; i < batch; ++i) {
-            int const c = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-            if (c < 0 || ::connect(c, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0)
-                return false;
-            ::fcntl(c, F_SETFL, O_NONBLOCK);
-            in.push_back(c);
-        }
-        for (std::size_t i = 0; i < batch; ++i) {
-            int const s = ::accept4(l, nullptr, nullptr, SOCK_CLOEXEC);
-            if (s < 0)
-                return false;
-            ::setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-            out.push_back(s);
-        }
+    return ::write(fd, &t, sizeof t) == static_cast<ssize_t>(sizeof t);
+}
+
+std::uint64_t now_ns()
+{
+    return static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count()
+    );
+}
+
+// The reader process: connects n sockets to `port`, says so on `report`,
+// then reads; at the end of each pass (every `pass_bytes[i]` bytes, in
+// order) it writes the time to `report`, for the writer to go on.
+int reader(options const& o, unsigned short port, std::size_t n, std::vector<std::size_t> const& pass_bytes, int report)
+{
+    pin(o.reader_cpu);
+    std::vector<int> fds;
+    for (std::size_t i = 0; i < n; ++i) {
+        int const c = sse::bench::connect_loopback(port);
+        if (c < 0)
+            return 1;
+        ::fcntl(c, F_SETFL, O_NONBLOCK);
+        fds.push_back(c);
     }
-    ::close(l);
-    return true;
+    int const ep = ::epoll_create1(EPOLL_CLOEXEC);
+    for (int fd : fds) {
+        epoll_event ev{};
+        ev.events = EPOLLIN;
+        ev.data.fd = fd;
+        ::epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
+    }
+    if (!put(report, 0))
+        return 1;
+    std::vector<epoll_event> events(1024);
+    std::vector<char> buf(64 * 1024);
+    std::size_t got = 0;
+    for (std::size_t const want : pass_bytes) {
+        while (got < want) {
+            int const k = ::epoll_wait(ep, events.data(), static_cast<int>(events.size()), 10'000);
+            if (k <= 0)
+                return 1;
+            for (int i = 0; i < k; ++i) {
+                for (;;) {
+                    ssize_t const r = ::read(events[static_cast<std::size_t>(i)].data.fd, buf.data(), buf.size());
+                    if (r <= 0)
+                        break;
+                    got += static_cast<std::size_t>(r);
+                }
+            }
+        }
+        if (!put(report, now_ns()))
+            return 1;
+    }
+    return 0;
 }
 
 struct row {
     std::size_t size;
     double us_per_send;
     double pass_ms;
+    double last_ms;     // mean over the passes
+    double last_max_ms; // the slowest pass
     double sends_per_s;
 };
-
-// `passes` passes of one `size`-byte send per socket; the reader drains
-// until it has every byte.
-bool measure(options const& o, std::vector<int> const& out, std::vector<int> const& in, std::size_t size, row& r)
-{
-    std::size_t const total = out.size() * static_cast<std::size_t>(o.passes) * size;
-    std::atomic<bool> failed{false};
-    std::thread reader([&] {
-        pin(o.reader_cpu);
-        int const ep = ::epoll_create1(EPOLL_CLOEXEC);
-        for (int fd : in) {
-            epoll_event ev{};
-            ev.events = EPOLLIN;
-            ev.data.fd = fd;
-            ::epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
-        }
-        std::vector<epoll_event> events(1024);
-        std::vector<char> buf(64 * 1024);
-        std::size_t got = 0;
-        auto const until = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-        while (got < total && std::chrono::steady_clock::now() < until) {
-            int const k = ::epoll_wait(ep, events.data(), static_cast<int>(events.size()), 100);
-            for (int i = 0; i < k; ++i) {
-                for (;;) {
-                    ssize_t const n = ::read(events[static_cast<std::size_t>(i)].data.fd, buf.data(), buf.size());
-                    if (n <= 0)
-                        break;
-                    got += static_cast<std::size_t>(n);
-                }
-            }
-        }
-        ::close(ep);
-        if (got < total)
-            failed = true;
-    });
-
-    pin(o.writer_cpu);
-    std::string const payload(size, 'x');
-    auto const start = std::chrono::steady_clock::now();
-    for (long p = 0; p < o.passes && !failed; ++p) {
-        for (int fd : out) {
-            if (!sse::bench::send_all(fd, payload.data(), payload.size()))
-                failed = true;
-        }
-    }
-    auto const end = std::chrono::steady_clock::now();
-    reader.join();
-    if (failed)
-        return false;
-    double const seconds = std::chrono::duration<double>(end - start).count();
-    double const sends = static_cast<double>(out.size()) * static_cast<double>(o.passes);
-    r = {size, seconds / sends * 1e6, seconds / static_cast<double>(o.passes) * 1e3, sends / seconds};
-    return true;
-}
 
 } // namespace
 
@@ -201,41 +179,108 @@ int main(int argc, char** argv)
     ::getrlimit(RLIMIT_NOFILE, &rl);
     rl.rlim_cur = rl.rlim_max;
     ::setrlimit(RLIMIT_NOFILE, &rl);
-    if (rl.rlim_cur < 2 * n + 16) {
-        std::fprintf(stderr, "bench_send_floor: %zu sockets need %zu file descriptors; the limit is %llu\n", n, 2 * n + 16,
+    if (rl.rlim_cur < n + 16) {
+        std::fprintf(stderr, "bench_send_floor: %zu sockets need %zu file descriptors; the limit is %llu\n", n, n + 16,
                      static_cast<unsigned long long>(rl.rlim_cur));
         return 1;
     }
-    std::vector<int> out;
-    std::vector<int> in;
-    if (!connect_pairs(n, out, in)) {
-        std::perror("bench_send_floor: connecting the sockets");
+    ::signal(SIGPIPE, SIG_IGN);
+
+    std::vector<std::size_t> const sizes = {64, 640};
+    std::vector<std::size_t> pass_bytes; // cumulative, at the end of each pass
+    std::size_t total = 0;
+    for (std::size_t size : sizes) {
+        for (long p = 0; p < o.passes; ++p)
+            pass_bytes.push_back(total += n * size);
+    }
+
+    int const l = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    int report[2];
+    if (l < 0 || ::bind(l, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(l, 4096) != 0 ||
+        ::getsockname(l, reinterpret_cast<sockaddr*>(&a), &len) != 0 || ::pipe(report) != 0) {
+        std::perror("bench_send_floor: listening");
         return 1;
     }
-    std::vector<row> rows;
-    for (std::size_t size : {std::size_t(64), std::size_t(640)}) {
-        row r{};
-        if (!measure(o, out, in, size, r)) {
-            std::fprintf(stderr, "bench_send_floor: a send or the reader failed at %zu bytes\n", size);
-            return 1;
-        }
-        rows.push_back(r);
+    pid_t const child = ::fork();
+    if (child == 0) {
+        ::close(l);
+        ::close(report[0]);
+        ::_exit(reader(o, ntohs(a.sin_port), n, pass_bytes, report[1]));
     }
+    ::close(report[1]);
+    auto const fail = [&](char const* what) {
+        std::fprintf(stderr, "bench_send_floor: %s\n", what);
+        ::kill(child, SIGKILL);
+        ::waitpid(child, nullptr, 0);
+        return 1;
+    };
+
+    pin(o.writer_cpu);
+    int const one = 1;
+    std::vector<int> out;
+    while (out.size() < n) {
+        int const s = ::accept4(l, nullptr, nullptr, SOCK_CLOEXEC);
+        if (s < 0)
+            return fail("accept failed");
+        ::setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        out.push_back(s);
+    }
+    ::close(l);
+    std::uint64_t t = 0;
+    if (!sse::bench::read_exact(report[0], &t, sizeof t, 60'000))
+        return fail("the reader did not connect");
+
+    std::vector<row> rows;
+    for (std::size_t size : sizes) {
+        std::string const payload(size, 'x');
+        double send_s = 0;
+        double last_sum = 0;
+        double last_max = 0;
+        for (long p = 0; p < o.passes; ++p) {
+            std::uint64_t const start = now_ns();
+            for (int fd : out) {
+                if (!sse::bench::send_all(fd, payload.data(), payload.size()))
+                    return fail("a send failed");
+            }
+            send_s += static_cast<double>(now_ns() - start) * 1e-9;
+            if (!sse::bench::read_exact(report[0], &t, sizeof t, 60'000))
+                return fail("the reader did not get a whole pass");
+            double const last = static_cast<double>(t - start) * 1e-6;
+            last_sum += last;
+            last_max = std::max(last_max, last);
+        }
+        double const sends = static_cast<double>(n) * static_cast<double>(o.passes);
+        rows.push_back({size, send_s / sends * 1e6, send_s / static_cast<double>(o.passes) * 1e3,
+                        last_sum / static_cast<double>(o.passes), last_max, sends / send_s});
+    }
+    int status = 0;
+    ::waitpid(child, &status, 0);
+    for (int fd : out)
+        ::close(fd);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        std::fprintf(stderr, "bench_send_floor: the reader failed\n");
+        return 1;
+    }
+
     if (o.json) {
         std::printf("{\"subs\": %zu, \"passes\": %ld, \"rows\": [", n, o.passes);
         for (std::size_t i = 0; i < rows.size(); ++i)
-            std::printf("%s{\"size\": %zu, \"us_per_send\": %.3f, \"pass_ms\": %.2f, \"sends_per_s\": %.0f}", i ? ", " : "",
-                        rows[i].size, rows[i].us_per_send, rows[i].pass_ms, rows[i].sends_per_s);
+            std::printf("%s{\"size\": %zu, \"us_per_send\": %.3f, \"pass_ms\": %.2f, \"last_ms\": %.2f, \"last_max_ms\": %.2f, "
+                        "\"sends_per_s\": %.0f}",
+                        i ? ", " : "", rows[i].size, rows[i].us_per_send, rows[i].pass_ms, rows[i].last_ms,
+                        rows[i].last_max_ms, rows[i].sends_per_s);
         std::printf("]}\n");
     } else {
-        std::printf("%zu loopback sockets, %ld passes, writer on CPU %d, reader on CPU %d\n", n, o.passes, o.writer_cpu, o.reader_cpu);
-        std::printf("%8s %10s %10s %12s\n", "bytes", "us/send", "pass ms", "sends/s");
+        std::printf("%zu loopback sockets, %ld passes, writer on CPU %d, reader on CPU %d\n", n, o.passes, o.writer_cpu,
+                    o.reader_cpu);
+        std::printf("%8s %10s %10s %10s %10s %12s\n", "bytes", "us/send", "pass ms", "last ms", "last max", "sends/s");
         for (auto const& r : rows)
-            std::printf("%8zu %10.2f %10.2f %12.0f\n", r.size, r.us_per_send, r.pass_ms, r.sends_per_s);
+            std::printf("%8zu %10.2f %10.2f %10.2f %10.2f %12.0f\n", r.size, r.us_per_send, r.pass_ms, r.last_ms,
+                        r.last_max_ms, r.sends_per_s);
     }
-    for (int fd : out)
-        ::close(fd);
-    for (int fd : in)
-        ::close(fd);
     return 0;
 }
