@@ -49,8 +49,8 @@ reads has the last byte: no fan-out of one event at a time on one core has
 a p99 below it.
 
 Throughput rows are the median of 3 runs (1 with --smoke). The whole matrix
-takes 1 to 2 minutes on 2 cores; --smoke runs the same rows with tiny counts
-in a few seconds (ctest label: bench). The exit status is 1 when a check
+takes 1 to 2 minutes on 2 cores (about 4 with the peers); --smoke runs the
+same rows with tiny counts in a few seconds (ctest label: bench). The exit status is 1 when a check
 failed (h2load missing is not a failure: its rows are skipped).
 Standard library only.
 """
