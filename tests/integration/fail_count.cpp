@@ -75,18 +75,8 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using sse::error_code;
 
-// Shared with the other failure-injection test.
-using sse::test::fail_injection::connection_base;
-using sse::test::fail_injection::all_events;
-using sse::test::fail_injection::ends_a_message;
-using sse::test::fail_injection::full_payload;
-using sse::test::fail_injection::make_stream_source;
-using sse::test::fail_injection::stream_options;
-using sse::test::fail_injection::label;
-using sse::test::fail_injection::lifetime_token;
-using sse::test::fail_injection::max_steps;
-using sse::test::fail_injection::name_of;
-using sse::test::fail_injection::watchdog;
+// What both failure-injection tests use (tests/support/fail_injection.hpp).
+using namespace sse::test::fail_injection;
 
 // ------------------------------------------------------------ the answers
 
