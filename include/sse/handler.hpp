@@ -74,7 +74,9 @@ concept awaitable_request_handler = std::invocable<H&, request&&> &&
 
     @li it is called on the connection's executor, once per request, never
         from within the initiating function;
-    @li it may keep the request;
+    @li it may keep the request by moving from it; what it leaves is
+        destroyed once it returns (an event stream keeps none of its
+        request, so a source must own what it needs of it);
     @li when it throws (or its awaitable ends with an exception), the
         request is answered with `500 Internal Server Error` and the
         connection goes on; the exception is given to
