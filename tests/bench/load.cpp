@@ -47,7 +47,8 @@
 // round-robin over --publish-port (default: the same list), on
 // --publish-conns connections to each (default 1); each connection carries
 // publishes one after another (HTTP/1.1 pipelining), the window bounds them
-// all together. --settle-ms M waits M ms between the last subscriber's
+// all together. --slow N lists, on stderr, the N events whose slowest
+// delivery was worst, with when they were published. --settle-ms M waits M ms between the last subscriber's
 // headers and the first publish (default 0). idle takes one port.
 //
 // Events are counted while the chunked body is decoded: an event is a
@@ -84,6 +85,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <deque>
+#include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -119,6 +122,7 @@ struct options {
     long window = 16;      // fanout: publish requests in flight, over every publish connection
     long publish_conns = 1; // fanout: connections to each publish port
     long settle_ms = 0;    // fanout: the wait between the last subscriber's headers and the first publish
+    long slow = 0;         // fanout: list the events whose slowest delivery was worst, this many
     long server_pid = 0;   // idle
     bool stats = true;     // idle: the server has GET /stats (a peer may not)
     double seconds = 60;   // deadline of the measurement
@@ -912,6 +916,7 @@ int run_fanout(options const& opt, std::size_t subs)
     std::uint64_t const deadline = t0 + static_cast<std::uint64_t>(opt.seconds * 1e9);
     std::uint64_t const expected = static_cast<std::uint64_t>(opt.events) * subs;
     std::vector<std::uint64_t> lat;
+    std::map<std::uint64_t, std::uint64_t> slowest; // --slow: publish stamp -> its slowest delivery
     lat.reserve(static_cast<std::size_t>(std::min<std::uint64_t>(expected, 64'000'000)));
     std::uint64_t deliveries = 0;
     std::uint64_t unstamped = 0;
@@ -920,9 +925,13 @@ int run_fanout(options const& opt, std::size_t subs)
     auto on_event = [&](connection& c, event_scanner::event const& e, std::uint64_t rx) {
         ++deliveries;
         last_rx = rx;
-        if (e.stamp && *e.stamp <= rx && lat.size() < lat.capacity())
+        if (e.stamp && *e.stamp <= rx && lat.size() < lat.capacity()) {
             lat.push_back(rx - *e.stamp);
-        else
+            if (opt.slow > 0) {
+                auto& worst = slowest[*e.stamp];
+                worst = std::max(worst, rx - *e.stamp);
+            }
+        } else
             ++unstamped;
         if (e.id) {
             if (c.last_id && !in_order(*c.last_id, *e.id))
@@ -1043,6 +1052,25 @@ int run_fanout(options const& opt, std::size_t subs)
                     static_cast<unsigned long long>(missing), static_cast<unsigned long long>(out_of_order),
                     ok ? "" : "  FAILED: ", error.c_str());
     }
+    if (opt.slow > 0 && !slowest.empty()) {
+        // Where the tail is: the events whose last subscriber waited longest,
+        // by their index and publish time.
+        std::vector<std::pair<std::uint64_t, std::size_t>> worst; // (latency, index)
+        std::size_t index = 0;
+        for (auto const& [stamp, l] : slowest)
+            worst.emplace_back(l, index++);
+        auto const n = std::min(worst.size(), static_cast<std::size_t>(opt.slow));
+        std::partial_sort(worst.begin(), worst.begin() + static_cast<std::ptrdiff_t>(n), worst.end(), std::greater<>());
+        std::uint64_t const first = slowest.begin()->first;
+        std::vector<std::uint64_t> stamps;
+        for (auto const& [stamp, l] : slowest)
+            stamps.push_back(stamp);
+        std::fprintf(stderr, "slowest events (index, published at +ms, slowest delivery ms):");
+        for (std::size_t i = 0; i < n; ++i)
+            std::fprintf(stderr, " %zu@%.1f:%.1f", worst[i].second, static_cast<double>(stamps[worst[i].second] - first) * 1e-6,
+                         static_cast<double>(worst[i].first) * 1e-6);
+        std::fprintf(stderr, "\n");
+    }
     return ok ? 0 : 1;
 }
 
@@ -1154,6 +1182,9 @@ bool parse_options(int argc, char** argv, options& opt)
         } else if ((a == "--conns" || a == "--subs") && has) {
             if (!number(argv[++i], 0, 100'000, opt.conns)) // 0: fanout only, the publish rate alone
                 return false;
+        } else if (a == "--slow" && has) {
+            if (!number(argv[++i], 0, 1000, opt.slow))
+                return false;
         } else if (a == "--settle-ms" && has) {
             if (!number(argv[++i], 0, 60'000, opt.settle_ms))
                 return false;
@@ -1207,7 +1238,7 @@ constexpr char const* usage =
     "  stream      [--count N] [--size B]                 one GET /stream?count=N&size=B\n"
     "  concurrent  [--conns C] [--count N] [--size B]     C of them at once (default 50)\n"
     "  fanout      [--subs K] [--events E] [--interval-us U] [--size S] [--window W] [--topic T]\n"
-    "              [--publish-port P[,P2,...]] [--publish-conns N] [--settle-ms M]\n"
+    "              [--publish-port P[,P2,...]] [--publish-conns N] [--settle-ms M] [--slow N]\n"
     "              K subscribers (default 1000; 0: the publish rate alone), E publishes (default 200,\n"
     "              burst when U is 0) round-robin over N connections to each publish port (default:\n"
     "              --port), W in flight in all, M ms after the last subscriber has its headers;\n"
