@@ -533,6 +533,47 @@ TEST_CASE("broadcaster: one publish wakes its subscribers in a few sweeps, not a
     }
 }
 
+TEST_CASE("broadcaster: subscribers are served in the order they started waiting", "[broadcaster]")
+{
+    // A publish wakes 200 subscribers. After the first part of its sweep,
+    // a second publish wakes the few already served again: none of them
+    // gets the second event while a subscriber still waits for the first.
+    // (A sweep per publish let the second sweep take turns with the first,
+    // and the end of the first waited for everyone else's next events.)
+    // The others have the second event queued when they take the first,
+    // and take it at once: that is their own backlog, not a sweep.
+    constexpr std::size_t subscribers = 200;
+    sse::broadcaster hub;
+    net::io_context ioc;
+    auto const work = net::make_work_guard(ioc);
+    std::vector<std::shared_ptr<reader>> readers;
+    for (std::size_t i = 0; i < subscribers; ++i) {
+        readers.push_back(std::make_shared<reader>(hub.subscribe("t"), ioc, 2));
+        readers.back()->start();
+    }
+    ioc.poll(); // every reader waits
+    auto const count = [&](std::size_t n) {
+        return static_cast<std::size_t>(std::count_if(readers.begin(), readers.end(), [n](auto const& rd) { return rd->got >= n; }));
+    };
+    hub.publish("t", sse::message{}.data("first"));
+    REQUIRE(ioc.run_one() == 1); // one part of the sweep
+    std::vector<std::shared_ptr<reader>> early; // served by that part, and waiting again
+    for (auto const& rd : readers) {
+        if (rd->got == 1)
+            early.push_back(rd);
+    }
+    REQUIRE(!early.empty());
+    REQUIRE(early.size() < subscribers);
+    hub.publish("t", sse::message{}.data("second"));
+    while (ioc.poll_one() == 1) {
+        if (count(1) < subscribers) {
+            for (auto const& rd : early)
+                REQUIRE(rd->got == 1);
+        }
+    }
+    CHECK(count(2) == subscribers);
+}
+
 TEST_CASE("broadcaster: subscribers on several execution contexts and executors", "[broadcaster][threads]")
 {
     // Two io_contexts on two threads each; on each, subscribers on strands

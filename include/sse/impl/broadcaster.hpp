@@ -24,6 +24,7 @@
 #include <charconv>
 #include <deque>
 #include <limits>
+#include <mutex>
 #include <stdexcept>
 
 namespace sse {
@@ -257,21 +258,85 @@ inline net::any_io_executor sweep_executor(net::any_io_executor const& ex)
 // the batching they allow outweighs the extra turns.
 inline constexpr std::size_t sweep_part = 8;
 
-struct sweep_op {
-    ready_list group;
-    std::size_t next;
-    net::any_io_executor where;
+// The subscribers an execution context has to wake, oldest first: one
+// queue per context, which every publish appends to. A sweep takes from
+// its front, so a subscriber is served in the order it started waiting;
+// a sweep per publish would let the next publish's sweep (over the
+// subscribers already served) take turns with the first one, and the
+// subscribers at the end of that one would wait for everyone else's next
+// events. At most `max_sweeps` sweeps run at once, so that a context run
+// by several threads sweeps on more than one.
+class sweep_queue final : public net::execution_context::service {
+public:
+    using key_type = sweep_queue;
+    static inline net::execution_context::id id;
 
-    void operator()()
+    static constexpr int max_sweeps = 2;
+
+    explicit sweep_queue(net::execution_context& context) : net::execution_context::service(context) {}
+
+    // Queues the handlers of one context; `where` is an executor of it
+    // that a sweep may run on.
+    void add(ready_list&& group, net::any_io_executor const& where)
     {
-        std::size_t const end = std::min(group.size(), next + sweep_part);
-        for (; next < end; ++next)
-            std::move(group[next].first).dispatch(error_code(), std::move(group[next].second));
-        if (next < group.size()) {
-            auto ex = where;
-            net::post(ex, std::move(*this));
+        bool start = false;
+        {
+            std::lock_guard lock(mutex_);
+            for (auto& r : group)
+                items_.push_back(std::move(r));
+            if (sweeps_ < max_sweeps) {
+                ++sweeps_;
+                start = true;
+            }
+        }
+        group.clear();
+        if (start)
+            net::post(where, op{this, where});
+    }
+
+private:
+    struct op {
+        sweep_queue* queue;
+        net::any_io_executor where;
+
+        void operator()() { queue->sweep(std::move(*this)); }
+    };
+
+    void sweep(op&& self)
+    {
+        ready_list part;
+        bool more = false;
+        {
+            std::lock_guard lock(mutex_);
+            part.reserve(std::min(items_.size(), sweep_part));
+            while (!items_.empty() && part.size() < sweep_part) {
+                part.push_back(std::move(items_.front()));
+                items_.pop_front();
+            }
+            more = !items_.empty();
+            if (!more)
+                --sweeps_;
+        }
+        for (auto& [waiter, item] : part)
+            std::move(waiter).dispatch(error_code(), std::move(item));
+        if (more) {
+            auto ex = self.where;
+            net::post(ex, std::move(self));
         }
     }
+
+    void shutdown() override
+    {
+        std::deque<std::pair<next_waiter, serialized>> items;
+        {
+            std::lock_guard lock(mutex_);
+            items.swap(items_);
+        }
+    }
+
+    std::mutex mutex_;
+    std::deque<std::pair<next_waiter, serialized>> items_; // only ever move-constructed: see sweep()
+    int sweeps_ = 0;
 };
 
 inline void sweep(ready_list&& ready)
@@ -302,9 +367,9 @@ inline void sweep(ready_list&& ready)
         }
     }
     ready.clear();
-    for (auto& group : groups) {
-        auto const where = sweep_executor(group.front().first.executor);
-        net::post(where, sweep_op{std::move(group), 0, where});
+    for (std::size_t i = 0; i < groups.size(); ++i) {
+        auto const where = sweep_executor(groups[i].front().first.executor);
+        net::use_service<sweep_queue>(*contexts[i]).add(std::move(groups[i]), where);
     }
 }
 
