@@ -567,7 +567,7 @@ def main(argv):
     return 1 if failed else 0
 
 
-def stats(port):
+def server_stats(port):
     """The reference server's /stats, or None."""
     try:
         with urllib.request.urlopen("http://127.0.0.1:%d/stats" % port, timeout=5) as f:
@@ -598,7 +598,7 @@ def run_idle_h2(h2load, srv, conns, per_conn, seconds):
         deadline = time.monotonic() + seconds
         open_streams = 0
         while time.monotonic() < deadline:
-            st = stats(srv.port)
+            st = server_stats(srv.port)
             open_streams = st.get("open_streams", 0) if st else 0
             if open_streams >= n or p.poll() is not None:
                 break
@@ -620,7 +620,7 @@ def run_idle_h2(h2load, srv, conns, per_conn, seconds):
                 p.wait()
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
-        st = stats(srv.port)
+        st = server_stats(srv.port)
         if st and st.get("open_streams") == 0:
             r["ok"] = True
             return r

@@ -21,6 +21,7 @@
 #include <boost/asio/strand.hpp>
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <deque>
 #include <limits>
@@ -304,21 +305,23 @@ private:
 
     void sweep(op&& self)
     {
-        ready_list part;
+        // The part is taken under the lock and run outside it, from the
+        // stack: no allocation per part.
+        std::array<std::optional<std::pair<next_waiter, serialized>>, sweep_part> part;
+        std::size_t n = 0;
         bool more = false;
         {
             std::lock_guard lock(mutex_);
-            part.reserve(std::min(items_.size(), sweep_part));
-            while (!items_.empty() && part.size() < sweep_part) {
-                part.push_back(std::move(items_.front()));
+            for (; n < sweep_part && !items_.empty(); ++n) {
+                part[n].emplace(std::move(items_.front()));
                 items_.pop_front();
             }
             more = !items_.empty();
             if (!more)
                 --sweeps_;
         }
-        for (auto& [waiter, item] : part)
-            std::move(waiter).dispatch(error_code(), std::move(item));
+        for (std::size_t i = 0; i < n; ++i)
+            std::move(part[i]->first).dispatch(error_code(), std::move(part[i]->second));
         if (more) {
             auto ex = self.where;
             net::post(ex, std::move(self));
@@ -335,7 +338,7 @@ private:
     }
 
     std::mutex mutex_;
-    std::deque<std::pair<next_waiter, serialized>> items_; // only ever move-constructed: see sweep()
+    std::deque<std::pair<next_waiter, serialized>> items_; // only ever move-constructed: see sweep(ready_list&&)
     int sweeps_ = 0;
 };
 
