@@ -7,7 +7,7 @@
 #
 """The benchmark matrix against examples/reference_server, over loopback.
 
-    run_matrix.py [--smoke] [--h2load PATH] [--peers DIR] SERVER [SSE_LOAD]
+    run_matrix.py [--smoke] [--threads N] [--h2load PATH] [--peers DIR] SERVER [SSE_LOAD]
 
 SERVER is the reference_server executable, SSE_LOAD the sse_load one
 (default: tests/bench/sse_load in SERVER's build tree). The script starts the
@@ -15,6 +15,10 @@ server (--port 0 --threads 1, reading its `listening on PORT` line), runs
 sse_load and h2load against it, stops it with SIGTERM (checking that it exits
 0), and prints markdown tables to stdout (progress goes to stderr). With two
 CPUs or more, the server runs on the first and the load clients on the others.
+
+--threads N: the reference server runs N threads (--threads N). With N > 1
+nothing is pinned, for any server: the servers and the clients share every
+CPU, and the machine line says so.
 
 --peers DIR: the same scenarios, in the same run, against the peer servers in
 DIR that are present: node-http/server.js (node), beast-raw/build/server
@@ -378,13 +382,19 @@ def main(argv):
     argv = [a for a in argv if a != "--smoke"]
     h2load = shutil.which("h2load")
     peers_dir = None
-    for opt in ("--h2load", "--peers"):
+    threads = 1
+    for opt in ("--h2load", "--peers", "--threads"):
         if opt in argv:
             i = argv.index(opt)
             value = argv[i + 1] if i + 1 < len(argv) else None
             del argv[i:i + 2]
             if opt == "--h2load":
                 h2load = value
+            elif opt == "--threads":
+                if not value or not value.isdigit() or int(value) < 1:
+                    print("run_matrix.py: --threads takes a number of threads, at least 1", file=sys.stderr)
+                    return 2
+                threads = int(value)
             else:
                 peers_dir = os.path.abspath(value) if value else None
     if len(argv) not in (1, 2) or argv[0].startswith("-"):
@@ -406,14 +416,14 @@ def main(argv):
         print("run_matrix.py: RLIMIT_NOFILE is %d, %d are needed: raise the hard limit" % (nofile, cfg["idle"] + 64),
               file=sys.stderr)
         return 1
-    server_cpu = pin_cpus()
+    server_cpu = pin_cpus() if threads == 1 else None
 
     secs = cfg["seconds"]
     rows = []  # (server, measurement, client, protocol, load, result, MB/s, p50, p99, check, ok)
     notes = []
     results = {}  # server -> scenario -> sse_load/h2load result
     started = time.monotonic()
-    servers = [("reference_server", [server_path, "--threads", "1"], {"stream", "stats", "h2"})]
+    servers = [("reference_server", [server_path, "--threads", str(threads)], {"stream", "stats", "h2"})]
     if peers_dir:
         servers += peer_commands(peers_dir, notes)
 
@@ -547,8 +557,8 @@ def main(argv):
 
     # ---- the tables
     elapsed = time.monotonic() - started
-    print("Machine: %s. %s; loopback; %s; %.0f s in all." % (
-        machine(),
+    print("Machine: %s. reference_server --threads %d; %s; loopback; %s; %.0f s in all." % (
+        machine(), threads,
         "servers on CPU %d, load clients on the others" % server_cpu if server_cpu is not None else "no CPU pinning",
         "smoke run (tiny counts)" if smoke else "throughput rows: median of %d runs" % cfg["reps"], elapsed))
     print()
