@@ -23,7 +23,7 @@
 //                              resuming after Last-Event-ID from the history
 //   POST /publish?topic=T&event=NAME
 //                              the body becomes one event of T; answers 202
-//                              with its id
+//                              with its id (see --publish-ahead)
 //   GET  /idle                 keep-alive comments only, without end
 //   GET  /stats                {"open_streams", "live_producers", "disconnects"}
 //   GET  /                     a page whose EventSource shows /stream live
@@ -41,6 +41,11 @@
 // (sse::redis_backend), shared by every instance started with that Redis:
 // ids are stream entry ids, /publish waits for Redis (503 while it is
 // unreachable), and a subscriber resumes on any instance.
+// Without it, /publish answers once at most N - 1 of the events published
+// before it are still being handed out to the subscribers ready for them
+// (--publish-ahead N, default 4; 0 answers at once): a publisher that waits
+// for each answer stays a few events ahead of the fan-out rather than
+// letting events pile up, and a slow subscriber is never waited for.
 //
 // Limits beyond the contract: /stream's size is at most 16 MiB, and a
 // number too large for 64 bits is refused like any other bad number (400).
@@ -48,7 +53,7 @@
 // Usage:
 //     reference_server [--address 127.0.0.1] [--port 8080] [--threads 1]
 //                      [--tls CERT.pem KEY.pem] [--keepalive-ms 15000]
-//                      [--redis HOST:PORT] [--compress]
+//                      [--redis HOST:PORT] [--compress] [--publish-ahead 4]
 //
 // Try:
 //     reference_server
@@ -369,8 +374,11 @@ source.onmessage = (e) => {
 
 class routes {
 public:
-    // `backend`: null, or where the topics live (Redis).
-    routes(counters& stats, std::chrono::milliseconds keep_alive, bool compress, std::shared_ptr<sse::broadcast_backend> backend)
+    // `backend`: null, or where the topics live (Redis). `publish_ahead`:
+    // without a backend, how many events /publish lets run ahead of the
+    // fan-out (0: no bound).
+    routes(counters& stats, std::chrono::milliseconds keep_alive, bool compress,
+           std::shared_ptr<sse::broadcast_backend> backend, std::size_t publish_ahead)
         : stats_(stats)
         , keep_alive_(keep_alive)
         , compress_(compress)
@@ -392,12 +400,14 @@ public:
         // nothing else: no gap events.
         o.resume = sse::resume_mode::after_id;
         o.gap_event = "";
+        o.publish_ahead = publish_ahead;
         hub_.emplace(std::move(o));
     }
 
-    // Answers one request where publishing and subscribing wait for the
-    // backend: a subscription is live (the backend follows its topic)
-    // before its headers are sent, and /publish answers with Redis's id.
+    // Answers one request where publishing and subscribing wait: for the
+    // backend (a subscription is live, the backend following its topic,
+    // before its headers are sent, and /publish answers with Redis's id),
+    // or for the fan-out (/publish with --publish-ahead).
     net::awaitable<sse::response> async_answer(request req)
     {
         auto const ex = co_await net::this_coro::executor;
@@ -405,7 +415,9 @@ public:
         std::string_view const path = target.substr(0, target.find('?'));
         bool const publishing = req.method() == http::verb::post && path == "/publish";
         bool const subscribing = req.method() == http::verb::get && path == "/subscribe";
-        if (!hub_->backend() || !(publishing || subscribing))
+        bool const waits = publishing ? hub_->backend() || hub_->options().publish_ahead != 0
+                                      : subscribing && hub_->backend();
+        if (!waits)
             co_return (*this)(std::move(req), ex);
         auto const q = sse::parse_query(target);
         if (!q)
@@ -630,7 +642,7 @@ private:
 
 constexpr char const* usage = "usage: reference_server [--address A] [--port N] [--threads N]\n"
                               "                        [--tls CERT.pem KEY.pem] [--keepalive-ms N]\n"
-                              "                        [--redis HOST:PORT] [--compress]\n";
+                              "                        [--redis HOST:PORT] [--compress] [--publish-ahead N]\n";
 
 // Serves until SIGINT or SIGTERM; `handler` answers each request.
 template <class Handler>
@@ -686,6 +698,7 @@ int main(int argc, char* argv[])
     std::chrono::milliseconds keep_alive = 15s;
     bool compress = false;
     std::optional<std::pair<std::string, unsigned short>> redis_at;
+    std::size_t publish_ahead = 4;
     try {
         auto const number = [](std::string const& name, char const* value, std::uint64_t max) {
             auto const n = to_number(value);
@@ -712,6 +725,8 @@ int main(int argc, char* argv[])
                 keep_alive = std::chrono::milliseconds(number(name, argv[i + 1], 24ull * 3600 * 1000));
             else if (name == "--tls")
                 tls_files.emplace(argv[i + 1], argv[i + 2]);
+            else if (name == "--publish-ahead")
+                publish_ahead = static_cast<std::size_t>(number(name, argv[i + 1], 1'000'000));
             else if (name == "--redis") {
                 std::string const at = argv[i + 1];
                 auto const colon = at.rfind(':');
@@ -751,7 +766,7 @@ int main(int argc, char* argv[])
         }
 
         counters stats;
-        routes r(stats, keep_alive, compress, backend);
+        routes r(stats, keep_alive, compress, backend, publish_ahead);
 
         std::optional<ssl::context> tls;
         if (tls_files) {
@@ -762,8 +777,9 @@ int main(int argc, char* argv[])
         }
 
         tcp::endpoint const endpoint(net::ip::make_address(address), port);
-        if (backend) {
-            // Publishing waits for Redis: the handler is a coroutine.
+        if (backend || publish_ahead != 0) {
+            // Publishing waits for Redis or for the fan-out: the handler is
+            // a coroutine.
             auto handler = [&r](request&& req) { return r.async_answer(std::move(req)); };
             serve(ioc, threads, endpoint, tls ? &*tls : nullptr, handler, on_stop);
         } else {

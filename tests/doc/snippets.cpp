@@ -15,8 +15,11 @@
 #include <sse/sources/coro.hpp>
 #include <sse/stream_response.hpp>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/use_future.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/string_body.hpp>
@@ -212,4 +215,31 @@ TEST_CASE("doc: README broadcaster", "[doc]")
 {
     readme::announce("hello");
     CHECK(readme::hub.topic_count() == 1);
+}
+
+//[readme_publish_ahead
+namespace readme_ahead {
+
+namespace net = boost::asio;
+
+net::awaitable<std::string> publish(std::string const& text)
+{
+    sse::broadcaster_options o;
+    o.publish_ahead = 4;
+    sse::broadcaster hub(o);
+    // In a coroutine on the subscribers' io_context: at most 4 events ahead.
+    auto id = co_await hub.async_publish("lobby", sse::message{}.data(text), net::use_awaitable);
+    co_return id;
+}
+
+} // namespace readme_ahead
+//]
+
+TEST_CASE("doc: README publish_ahead", "[doc]")
+{
+    namespace net = boost::asio;
+    net::io_context ioc;
+    auto f = net::co_spawn(ioc, readme_ahead::publish("hello"), net::use_future);
+    ioc.run();
+    CHECK(f.get() == "1");
 }

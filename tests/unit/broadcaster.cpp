@@ -27,6 +27,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <functional>
 #include <limits>
 #include <memory>
 #include <optional>
@@ -540,8 +541,9 @@ TEST_CASE("broadcaster: subscribers are served in the order they started waiting
     // gets the second event while a subscriber still waits for the first.
     // (A sweep per publish let the second sweep take turns with the first,
     // and the end of the first waited for everyone else's next events.)
-    // The others have the second event queued when they take the first,
-    // and take it at once: that is their own backlog, not a sweep.
+    // The others have the second event queued when they take the first;
+    // a stream that comes back for it takes its turn behind those still
+    // queued, like a woken one.
     constexpr std::size_t subscribers = 200;
     sse::broadcaster hub;
     net::io_context ioc;
@@ -572,6 +574,130 @@ TEST_CASE("broadcaster: subscribers are served in the order they started waiting
         }
     }
     CHECK(count(2) == subscribers);
+}
+
+TEST_CASE("broadcaster: async_publish with publish_ahead waits for earlier events to be handed out", "[broadcaster]")
+{
+    // 20 subscribers wait; three events are published at once with
+    // publish_ahead = 2. The sweep that hands out the first takes three
+    // turns (parts of 8). The first two publishes complete after its first
+    // turn, without waiting for it; the third only once the first event
+    // has reached every subscriber that waited for it.
+    constexpr std::size_t subscribers = 20;
+    sse::broadcaster_options o;
+    o.publish_ahead = 2;
+    sse::broadcaster hub(o);
+    net::io_context ioc;
+    auto const work = net::make_work_guard(ioc);
+    std::vector<std::shared_ptr<reader>> readers;
+    for (std::size_t i = 0; i < subscribers; ++i) {
+        readers.push_back(std::make_shared<reader>(hub.subscribe("t"), ioc, 1));
+        readers.back()->start();
+    }
+    ioc.poll(); // every reader waits
+    auto const got = [&] {
+        std::size_t n = 0;
+        for (auto const& rd : readers)
+            n += rd->got;
+        return n;
+    };
+    std::vector<std::string> ids;
+    std::vector<std::size_t> got_then; // deliveries made when each completed
+    for (int i = 0; i < 3; ++i) {
+        hub.async_publish("t", sse::message{}.data("x"), net::bind_executor(ioc, [&](sse::error_code ec, std::string id) {
+            CHECK(!ec);
+            ids.push_back(std::move(id));
+            got_then.push_back(got());
+        }));
+    }
+    CHECK(ids.empty()); // never inside async_publish
+    ioc.poll();
+    REQUIRE(ids == std::vector<std::string>{"1", "2", "3"});
+    CHECK(got_then[0] < subscribers);
+    CHECK(got_then[1] < subscribers);
+    CHECK(got_then[2] == subscribers);
+    for (auto const& rd : readers)
+        CHECK(rd->sub.queued() == 2); // the other two events wait in each queue
+}
+
+TEST_CASE("broadcaster: publish_ahead never waits for a subscriber that is not ready", "[broadcaster]")
+{
+    // A subscriber that is not waiting (its stream is writing, or its
+    // socket is full) is not queued for a turn: nothing holds a publish
+    // back, whatever the bound.
+    sse::broadcaster_options o;
+    o.publish_ahead = 1;
+    sse::broadcaster hub(o);
+    net::io_context ioc;
+    auto busy = hub.subscribe("t");
+    std::vector<std::string> ids;
+    for (int i = 0; i < 5; ++i) {
+        hub.async_publish("t", sse::message{}.data("x"), net::bind_executor(ioc, [&](sse::error_code ec, std::string id) {
+            CHECK(!ec);
+            ids.push_back(std::move(id));
+        }));
+    }
+    ioc.run();
+    CHECK(ids == std::vector<std::string>{"1", "2", "3", "4", "5"});
+    CHECK(busy.queued() == 5);
+}
+
+TEST_CASE("broadcaster: publish_ahead with a publisher and subscribers on four threads", "[broadcaster][threads]")
+{
+    // A publisher that awaits each async_publish, 50 subscribers on strands
+    // of a context run by four threads: every publish completes, every
+    // subscriber gets every event in order.
+    constexpr std::size_t subscribers = 50;
+    constexpr int events = 300;
+    sse::broadcaster_options o;
+    o.publish_ahead = 3;
+    sse::broadcaster hub(o);
+    runner r(4);
+    std::vector<std::shared_ptr<reader>> readers;
+    for (std::size_t i = 0; i < subscribers; ++i) {
+        readers.push_back(std::make_shared<reader>(hub.subscribe("t"), r.ioc, events));
+        readers.back()->start();
+    }
+    auto const publisher = net::make_strand(r.ioc);
+    latch_value<int> published;
+    std::function<void(int)> publish_from = [&](int i) {
+        if (i > events) {
+            published.set(events);
+            return;
+        }
+        hub.async_publish("t", sse::message{}.data(std::to_string(i)), net::bind_executor(publisher, [&, i](sse::error_code ec, std::string id) {
+            CHECK(!ec);
+            CHECK(id == std::to_string(i));
+            publish_from(i + 1);
+        }));
+    };
+    net::post(publisher, [&] { publish_from(1); });
+    REQUIRE(published.wait() == events);
+    auto const expected = range_ids(1, events);
+    for (auto& rd : readers) {
+        REQUIRE(rd->done.wait());
+        CHECK(!rd->ec);
+        CHECK(ids_of(rd->events()) == expected);
+    }
+}
+
+TEST_CASE("broadcaster: publishes waiting for their turn when the context goes away", "[broadcaster]")
+{
+    // The context that would hand the events out is never run: the
+    // waiting completions are destroyed with it, not run and not leaked.
+    sse::broadcaster_options o;
+    o.publish_ahead = 1;
+    auto hub = std::make_unique<sse::broadcaster>(o);
+    int completed = 0;
+    {
+        net::io_context ioc;
+        auto sub = hub->subscribe("t");
+        sub.async_next(net::bind_executor(ioc, [](sse::error_code, std::optional<sse::serialized>) {}));
+        for (int i = 0; i < 3; ++i)
+            hub->async_publish("t", sse::message{}.data("x"), net::bind_executor(ioc, [&](sse::error_code, std::string) { ++completed; }));
+        hub.reset(); // the broadcaster first, then the context
+    }
+    CHECK(completed == 0);
 }
 
 TEST_CASE("broadcaster: subscribers on several execution contexts and executors", "[broadcaster][threads]")

@@ -23,10 +23,14 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
+#include <cstdint>
 #include <deque>
 #include <limits>
+#include <memory>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
+#include <vector>
 
 namespace sse {
 namespace detail {
@@ -259,14 +263,58 @@ inline net::any_io_executor sweep_executor(net::any_io_executor const& ex)
 // the batching they allow outweighs the extra turns.
 inline constexpr std::size_t sweep_part = 8;
 
+// The publishes of one broadcaster that async_publish let run ahead of
+// the fan-out (broadcaster_options::publish_ahead): how many are still
+// being handed out, and the completions waiting for one of them to be.
+struct publish_window {
+    using handler_type = net::any_completion_handler<void(error_code, std::string)>;
+
+    struct waiter {
+        handler_type handler;
+        net::any_io_executor executor;
+        std::string id;
+    };
+
+    explicit publish_window(std::size_t ahead) noexcept : ahead(ahead) {}
+
+    std::size_t const ahead;
+    std::mutex mutex;
+    std::size_t in_flight = 0;
+    std::deque<waiter> waiting; // only ever move-constructed: see sweep(ready_list&&)
+
+    // One more publish is on its way out; true when its completion must
+    // wait (it is then queued by the caller, under the same lock).
+    bool start() noexcept { return ++in_flight > ahead; }
+
+    // A publish was handed out: the oldest waiting completion, if any,
+    // takes its place.
+    void handed_out()
+    {
+        std::optional<waiter> w;
+        {
+            std::lock_guard lock(mutex);
+            --in_flight;
+            if (!waiting.empty()) {
+                w.emplace(std::move(waiting.front()));
+                waiting.pop_front();
+            }
+        }
+        if (w)
+            net::post(w->executor, net::append(std::move(w->handler), error_code(), std::move(w->id)));
+    }
+};
+
 // The subscribers an execution context has to wake, oldest first: one
-// queue per context, which every publish appends to. A sweep takes from
-// its front, so a subscriber is served in the order it started waiting;
-// a sweep per publish would let the next publish's sweep (over the
-// subscribers already served) take turns with the first one, and the
-// subscribers at the end of that one would wait for everyone else's next
-// events. At most `max_sweeps` sweeps run at once, so that a context run
-// by several threads sweeps on more than one.
+// queue per context, which every publish appends to, and so does a stream
+// that comes back from its write to find more queued for it. A sweep takes
+// from its front, so a subscriber is served in the order it asked; a sweep
+// per publish would let the next publish's sweep (over the subscribers
+// already served) take turns with the first one, and the subscribers at
+// the end of that one would wait for everyone else's next events. At most
+// `max_sweeps` sweeps run at once, so that a context run by several
+// threads sweeps on more than one. A marker tells a publish_window when
+// everything queued before it has been taken: one pass over the
+// subscribers that were ready.
 class sweep_queue final : public net::execution_context::service {
 public:
     using key_type = sweep_queue;
@@ -275,6 +323,12 @@ public:
     static constexpr int max_sweeps = 2;
 
     explicit sweep_queue(net::execution_context& context) : net::execution_context::service(context) {}
+
+    // The queue of the context an executor belongs to.
+    static sweep_queue& of(net::any_io_executor const& ex)
+    {
+        return net::use_service<sweep_queue>(net::query(ex, net::execution::context_as<net::execution_context&>));
+    }
 
     // Queues the handlers of one context; `where` is an executor of it
     // that a sweep may run on.
@@ -285,12 +339,37 @@ public:
             std::lock_guard lock(mutex_);
             for (auto& r : group)
                 items_.push_back(std::move(r));
-            if (sweeps_ < max_sweeps) {
-                ++sweeps_;
-                start = true;
-            }
+            start = claim_sweep();
         }
         group.clear();
+        if (start)
+            net::post(where, op{this, where});
+    }
+
+    // Tells `window` once every handler queued so far has been run: at
+    // once when none is queued.
+    void add_marker(std::shared_ptr<publish_window> window)
+    {
+        {
+            std::lock_guard lock(mutex_);
+            if (!items_.empty()) {
+                markers_.emplace_back(taken_ + items_.size(), std::move(window));
+                return;
+            }
+        }
+        window->handed_out();
+    }
+
+    // Queues one handler, behind every subscriber already waiting for its
+    // turn.
+    void add(std::pair<next_waiter, serialized>&& item, net::any_io_executor const& where)
+    {
+        bool start = false;
+        {
+            std::lock_guard lock(mutex_);
+            items_.push_back(std::move(item));
+            start = claim_sweep();
+        }
         if (start)
             net::post(where, op{this, where});
     }
@@ -310,11 +389,17 @@ private:
         std::array<std::optional<std::pair<next_waiter, serialized>>, sweep_part> part;
         std::size_t n = 0;
         bool more = false;
+        std::vector<std::shared_ptr<publish_window>> handed_out;
         {
             std::lock_guard lock(mutex_);
             for (; n < sweep_part && !items_.empty(); ++n) {
                 part[n].emplace(std::move(items_.front()));
                 items_.pop_front();
+            }
+            taken_ += n;
+            while (!markers_.empty() && markers_.front().first <= taken_) {
+                handed_out.push_back(std::move(markers_.front().second));
+                markers_.pop_front();
             }
             more = !items_.empty();
             if (!more)
@@ -322,6 +407,8 @@ private:
         }
         for (std::size_t i = 0; i < n; ++i)
             std::move(part[i]->first).dispatch(error_code(), std::move(part[i]->second));
+        for (auto& w : handed_out)
+            w->handed_out();
         if (more) {
             auto ex = self.where;
             net::post(ex, std::move(self));
@@ -331,13 +418,26 @@ private:
     void shutdown() override
     {
         std::deque<std::pair<next_waiter, serialized>> items;
+        std::deque<std::pair<std::uint64_t, std::shared_ptr<publish_window>>> markers;
         {
             std::lock_guard lock(mutex_);
             items.swap(items_);
+            markers.swap(markers_);
         }
     }
 
+    // Whether a new sweep should start; the mutex is held.
+    bool claim_sweep() noexcept
+    {
+        if (sweeps_ == max_sweeps)
+            return false;
+        ++sweeps_;
+        return true;
+    }
+
     std::mutex mutex_;
+    std::uint64_t taken_ = 0; // handlers ever taken from items_
+    std::deque<std::pair<std::uint64_t, std::shared_ptr<publish_window>>> markers_; // (taken count that ends it, window)
     std::deque<std::pair<next_waiter, serialized>> items_; // only ever move-constructed: see sweep(ready_list&&)
     int sweeps_ = 0;
 };
@@ -345,8 +445,10 @@ private:
 inline void sweep(ready_list&& ready)
 {
     if (ready.size() == 1) {
-        auto& [w, s] = ready.front();
-        std::move(w).post(error_code(), std::move(s));
+        auto& r = ready.front();
+        auto const where = sweep_executor(r.first.executor);
+        sweep_queue::of(r.first.executor).add(std::move(r), where);
+        ready.clear();
         return;
     }
     // Grouped by execution context, keeping each group's order: usually
@@ -562,11 +664,19 @@ auto subscription::async_next(CompletionToken&& token)
 inline void subscription::start(detail::next_waiter handler, net::cancellation_slot slot)
 {
     auto& topic = *sub_->topic;
-    std::lock_guard lock(topic.mutex);
+    std::unique_lock lock(topic.mutex);
     if (sub_->failed)
         return std::move(handler).post(sub_->failed, std::nullopt);
-    if (sub_->queued() != 0)
-        return std::move(handler).post(error_code(), sub_->pop());
+    if (sub_->queued() != 0) {
+        // A backlog is taken in turn, behind the subscribers of the same
+        // context that an event woke before: a stream that comes back from
+        // its write to find more would otherwise go round again and again
+        // ahead of them.
+        std::pair<detail::next_waiter, serialized> item(std::move(handler), sub_->pop());
+        lock.unlock();
+        auto const where = detail::sweep_executor(item.first.executor);
+        return detail::sweep_queue::of(item.first.executor).add(std::move(item), where);
+    }
     sub_->waiting.emplace(std::move(handler));
     if (slot.is_connected()) {
         // Runs on the waiting operation's executor. A wait a publisher
@@ -604,6 +714,8 @@ inline broadcaster::broadcaster(broadcaster_options options)
     : options_(std::move(options))
     , registry_(std::make_shared<detail::broadcast_registry>())
 {
+    if (options_.publish_ahead != 0)
+        window_ = std::make_shared<detail::publish_window>(options_.publish_ahead);
 }
 
 inline broadcaster::broadcaster(broadcaster_options options, std::shared_ptr<broadcast_backend> backend)
@@ -710,13 +822,29 @@ auto broadcaster::async_publish(std::string_view topic, basic_message<Allocator>
     return net::async_initiate<CompletionToken, void(error_code, std::string)>(
         [](auto handler,
            std::shared_ptr<broadcast_backend> const& backend,
+           std::shared_ptr<detail::publish_window> const& window,
            std::string const& topic,
            error_code ec,
            std::string id,
            serialized bytes,
            bool with_id,
            std::size_t keep) {
-            if (!backend || ec || bytes.empty()) {
+            if (!backend && window) {
+                // Its subscribers' turns are queued: it is handed out once
+                // the sweep has run them.
+                net::any_io_executor ex = detail::handler_executor(handler);
+                auto& queue = detail::sweep_queue::of(ex);
+                bool waits = false;
+                {
+                    std::lock_guard lock(window->mutex);
+                    waits = window->start();
+                    if (waits)
+                        window->waiting.push_back({detail::publish_window::handler_type(std::move(handler)), ex, std::move(id)});
+                }
+                queue.add_marker(window);
+                if (!waits)
+                    net::post(ex, net::append(std::move(handler), error_code(), std::move(id)));
+            } else if (!backend || ec || bytes.empty()) {
                 auto ex = detail::handler_executor(handler);
                 net::post(ex, net::append(std::move(handler), ec, std::move(id)));
             } else {
@@ -736,6 +864,7 @@ auto broadcaster::async_publish(std::string_view topic, basic_message<Allocator>
         },
         token,
         backend_,
+        window_,
         std::string(topic),
         ec,
         std::move(id),
