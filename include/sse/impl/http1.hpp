@@ -317,6 +317,9 @@ private:
 
     void on_answer(std::exception_ptr e, std::optional<result_type> answer)
     {
+        // The coroutine is done: the memory of its cancellation handler
+        // is not kept for the connection's life.
+        answer_cancel_.release();
         if (!e)
             answer_->result = std::move(answer);
         answered(std::move(e));
