@@ -11,11 +11,11 @@
     test_reference.py --server PATH/TO/reference_server [--threads N]
         [--curl PATH] [--nghttp PATH] [--h2load PATH] [--openssl PATH]
         [--node PATH --node-prefix DIR [--chromium PATH]]
-        [--only SECTION,...]
+        [--only SECTION,...] [--publish-ahead N]
 
 The contract is reference-server.md. Each section starts its own server
-(`--port 0`, on 127.0.0.1, with --threads N) and reads its `listening on
-PORT` line. The clients are programs written by others: curl (HTTP/1.1,
+(`--port 0`, on 127.0.0.1, with --threads N, and --publish-ahead N when
+given) and reads its `listening on PORT` line. The clients are programs written by others: curl (HTTP/1.1,
 HTTP/1.0, h2c, TLS with ALPN), nghttp and h2load (100 streams on one
 connection), Node's `eventsource` package and headless Chromium (through the
 .mjs scripts beside this file), and, where a check needs frames or bytes that
@@ -216,6 +216,8 @@ class Server(sse_testing.CheckedServer):
 
     def __init__(self, *args, tls=None):
         cmd = [ARGS.server, "--address", "127.0.0.1", "--port", "0", "--threads", str(ARGS.threads), *args]
+        if ARGS.publish_ahead is not None:
+            cmd += ["--publish-ahead", str(ARGS.publish_ahead)]
         if tls:
             cmd += ["--tls", tls[0], tls[1]]
         super().__init__(cmd, tls=bool(tls), stop_seconds=3)
@@ -1006,6 +1008,7 @@ def main():
     ap.add_argument("--node-prefix")
     ap.add_argument("--chromium")
     ap.add_argument("--only", help="comma-separated sections: " + ", ".join(SECTIONS))
+    ap.add_argument("--publish-ahead", type=int, help="the server's --publish-ahead (default: its own)")
     ARGS = ap.parse_args()
     if not ARGS.curl:
         raise SystemExit("curl is needed")
