@@ -222,7 +222,7 @@ namespace readme_ahead {
 
 namespace net = boost::asio;
 
-net::awaitable<std::string> publish(std::string const& text)
+net::awaitable<std::string> publish(std::string text) // by value: a coroutine outlives its caller's temporaries
 {
     sse::broadcaster_options o;
     o.publish_ahead = 4;
