@@ -139,8 +139,9 @@ struct broadcaster_options {
         latency of a delivery is bounded by a few passes over them, where an
         unbounded publisher would let events pile up. Small values trade
         throughput for latency (1,000 subscribers, one publish at a time:
-        N = 4 kept a quarter of the deliveries per second of no bound, at
-        half the p99; see the README's performance section).
+        N = 4 kept under a third of the deliveries per second of no bound,
+        at a half to two thirds of its p99; see the README's performance
+        section).
     */
     std::size_t publish_ahead = 0;
 };
@@ -283,8 +284,8 @@ public:
         handler's executor: at once, or with `broadcaster_options::
         publish_ahead` set, once enough of the events published before it
         have been handed out (the wait is not cancellable: it ends as the
-        subscribers ready for those events take them). With one, the message is serialized once and
-        appended to the backend, which gives it its id; every instance's
+        subscribers ready for those events take them). With a backend, the
+        message is serialized once and appended to the backend, which gives it its id; every instance's
         subscribers get it once the backend delivers it back, this
         instance's included.
 

@@ -14,14 +14,14 @@
         [--only SECTION,...] [--publish-ahead N]
 
 The contract is reference-server.md. Each section starts its own server
-(`--port 0`, on 127.0.0.1, with --threads N, and --publish-ahead N when
-given) and reads its `listening on PORT` line. The clients are programs written by others: curl (HTTP/1.1,
-HTTP/1.0, h2c, TLS with ALPN), nghttp and h2load (100 streams on one
-connection), Node's `eventsource` package and headless Chromium (through the
-.mjs scripts beside this file), and, where a check needs frames or bytes that
-no client program shows, Python's `h2` package or a raw socket. Event streams
-are read back with a port of the WHATWG parsing rules written here
-(`EventStreamParser`), independent of the library's own parser.
+(`--port 0`, on 127.0.0.1, with --threads N, and --publish-ahead N when given)
+and reads its `listening on PORT` line. The clients are programs written by
+others: curl (HTTP/1.1, HTTP/1.0, h2c, TLS with ALPN), nghttp and h2load (100
+streams on one connection), Node's `eventsource` package and headless Chromium
+(through the .mjs scripts beside this file), and, where a check needs frames
+or bytes that no client program shows, Python's `h2` package or a raw socket.
+Event streams are read back with a port of the WHATWG parsing rules written
+here (`EventStreamParser`), independent of the library's own parser.
 
 A section whose client program is not given is skipped and says so. Every
 wait is bounded. Python standard library plus `h2` only.

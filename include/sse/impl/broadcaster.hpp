@@ -360,18 +360,20 @@ public:
         window->handed_out();
     }
 
-    // Queues one handler, behind every subscriber already waiting for its
-    // turn.
-    void add(std::pair<next_waiter, serialized>&& item, net::any_io_executor const& where)
+    // Queues one handler in the queue of its executor's context, behind
+    // every subscriber already waiting for its turn there.
+    static void add(std::pair<next_waiter, serialized>&& item)
     {
+        auto const where = sweep_executor(item.first.executor);
+        auto& queue = of(item.first.executor);
         bool start = false;
         {
-            std::lock_guard lock(mutex_);
-            items_.push_back(std::move(item));
-            start = claim_sweep();
+            std::lock_guard lock(queue.mutex_);
+            queue.items_.push_back(std::move(item));
+            start = queue.claim_sweep();
         }
         if (start)
-            net::post(where, op{this, where});
+            net::post(where, op{&queue, where});
     }
 
 private:
@@ -445,9 +447,7 @@ private:
 inline void sweep(ready_list&& ready)
 {
     if (ready.size() == 1) {
-        auto& r = ready.front();
-        auto const where = sweep_executor(r.first.executor);
-        sweep_queue::of(r.first.executor).add(std::move(r), where);
+        sweep_queue::add(std::move(ready.front()));
         ready.clear();
         return;
     }
@@ -674,8 +674,7 @@ inline void subscription::start(detail::next_waiter handler, net::cancellation_s
         // ahead of them.
         std::pair<detail::next_waiter, serialized> item(std::move(handler), sub_->pop());
         lock.unlock();
-        auto const where = detail::sweep_executor(item.first.executor);
-        return detail::sweep_queue::of(item.first.executor).add(std::move(item), where);
+        return detail::sweep_queue::add(std::move(item));
     }
     sub_->waiting.emplace(std::move(handler));
     if (slot.is_connected()) {
