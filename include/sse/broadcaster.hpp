@@ -149,7 +149,9 @@ struct broadcaster_options {
 namespace detail {
 struct broadcast_topic;
 struct broadcast_subscriber;
-struct next_waiter;
+template <class Result>
+struct waiting_handler;
+using next_waiter = waiting_handler<std::optional<serialized>>;
 struct broadcast_registry;
 struct publish_window;
 } // namespace detail
@@ -283,11 +285,16 @@ public:
         Without a backend, it is `publish`, completed by a post to the
         handler's executor: at once, or with `broadcaster_options::
         publish_ahead` set, once enough of the events published before it
-        have been handed out (the wait is not cancellable: it ends as the
-        subscribers ready for those events take them). With a backend, the
-        message is serialized once and appended to the backend, which gives it its id; every instance's
-        subscribers get it once the backend delivers it back, this
-        instance's included.
+        have been handed out. With a backend, the message is serialized
+        once and appended to the backend, which gives it its id; every
+        instance's subscribers get it once the backend delivers it back,
+        this instance's included.
+
+        The wait for `publish_ahead` supports per-operation cancellation
+        (terminal and partial, not total: the event is published all the
+        same). It then completes with `net::error::operation_aborted` and
+        the event's id; the events after it are held back as if it still
+        waited.
 
         @par Errors
         @li `error::backend_unavailable`: the backend cannot be reached;

@@ -26,6 +26,7 @@
 #include "loopback.hpp"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <functional>
 #include <limits>
@@ -679,6 +680,91 @@ TEST_CASE("broadcaster: publish_ahead with a publisher and subscribers on four t
         CHECK(!rd->ec);
         CHECK(ids_of(rd->events()) == expected);
     }
+}
+
+TEST_CASE("broadcaster: a cancelled publish_ahead wait ends at once and keeps its place", "[broadcaster]")
+{
+    // publish_ahead = 1. The first event goes to 20 waiting subscribers,
+    // the second to 20 more that wait from then on. The second publish
+    // waits and is cancelled: it completes at once, with its id. The third
+    // still waits for both earlier events to be handed out, so it completes
+    // only once the second event reached the 20 that waited for it.
+    constexpr std::size_t group = 20;
+    sse::broadcaster_options o;
+    o.publish_ahead = 1;
+    sse::broadcaster hub(o);
+    net::io_context ioc;
+    std::vector<std::shared_ptr<reader>> readers;
+    auto const add_readers = [&](std::size_t want) {
+        for (std::size_t i = 0; i < group; ++i) {
+            readers.push_back(std::make_shared<reader>(hub.subscribe("t"), ioc, want));
+            readers.back()->next(); // waits from now on: the context does not run
+        }
+    };
+    auto const got = [&] {
+        std::size_t n = 0;
+        for (auto const& rd : readers)
+            n += rd->got;
+        return n;
+    };
+    struct result {
+        int calls = 0;
+        sse::error_code ec;
+        std::string id;
+        std::size_t got_then = 0;
+    };
+    std::array<result, 3> results;
+    auto const record = [&](std::size_t i) {
+        return [&, i](sse::error_code ec, std::string id) {
+            ++results[i].calls;
+            results[i].ec = ec;
+            results[i].id = std::move(id);
+            results[i].got_then = got();
+        };
+    };
+    add_readers(3);
+    hub.async_publish("t", sse::message{}.data("1"), net::bind_executor(ioc, record(0)));
+    add_readers(2);
+    net::cancellation_signal cancel;
+    hub.async_publish("t", sse::message{}.data("2"), net::bind_cancellation_slot(cancel.slot(), net::bind_executor(ioc, record(1))));
+    hub.async_publish("t", sse::message{}.data("3"), net::bind_executor(ioc, record(2)));
+    cancel.emit(net::cancellation_type::terminal);
+    ioc.run();
+
+    for (auto const& r : results)
+        CHECK(r.calls == 1);
+    CHECK(!results[0].ec);
+    CHECK(results[1].ec == net::error::operation_aborted);
+    CHECK(results[1].id == "2");
+    CHECK(results[1].got_then < group); // before the first event was handed out
+    CHECK(!results[2].ec);
+    CHECK(results[2].id == "3");
+    CHECK(results[2].got_then >= 2 * group);
+    CHECK(got() == group * 3 + group * 2); // every event reached every subscriber
+}
+
+TEST_CASE("broadcaster: a publish_ahead wait ignores total cancellation", "[broadcaster]")
+{
+    // The event is published when the wait begins: a cancellation that
+    // requires no side effect cannot be honoured, so the wait goes on.
+    sse::broadcaster_options o;
+    o.publish_ahead = 1;
+    sse::broadcaster hub(o);
+    net::io_context ioc;
+    auto rd = std::make_shared<reader>(hub.subscribe("t"), ioc, 2);
+    rd->next();
+    hub.async_publish("t", sse::message{}.data("1"), net::bind_executor(ioc, [](sse::error_code, std::string) {}));
+    net::cancellation_signal cancel;
+    std::optional<sse::error_code> second;
+    hub.async_publish("t", sse::message{}.data("2"), net::bind_cancellation_slot(cancel.slot(), net::bind_executor(ioc, [&](sse::error_code ec, std::string id) {
+        CHECK(id == "2");
+        second = ec;
+    })));
+    cancel.emit(net::cancellation_type::total);
+    ioc.run();
+    REQUIRE(second);
+    CHECK(!*second);
+    CHECK(rd->got == 2);
 }
 
 TEST_CASE("broadcaster: publishes waiting for their turn when the context goes away", "[broadcaster]")

@@ -35,8 +35,9 @@
 namespace sse {
 namespace detail {
 
-// A waiting async_next: the handler, type-erased, with the executor it
-// runs on and its cancellation slot.
+// A waiting operation (async_next, or an async_publish held back by
+// publish_ahead): the handler, type-erased, with the executor it runs on
+// and its cancellation slot.
 //
 // The cancellation slot belongs to the handler's executor, like the
 // operation that owns its signal: it may be installed, cleared or emitted
@@ -44,45 +45,45 @@ namespace detail {
 // executor, just before the handler runs, never by the thread that
 // completes the wait (a publisher clearing it while the owner emits it
 // freed the running cancellation handler).
-using next_handler_type = net::any_completion_handler<void(error_code, std::optional<serialized>)>;
+template <class Result>
+struct waiting_handler {
+    using handler_type = net::any_completion_handler<void(error_code, Result)>;
 
-struct next_waiter {
-    next_handler_type handler;
+    handler_type handler;
     net::any_io_executor executor;
     net::cancellation_slot slot;
 
-    // The function that runs the handler: it clears the slot first.
-    auto invoker(error_code ec, std::optional<serialized> item)
+    template <class Handler>
+    static waiting_handler make(Handler handler, net::cancellation_slot slot)
     {
-        return [h = std::move(handler), slot = slot, ec, item = std::move(item)]() mutable {
+        net::any_io_executor ex = detail::handler_executor(handler);
+        return waiting_handler{handler_type(std::move(handler)), std::move(ex), slot};
+    }
+
+    // The function that runs the handler: it clears the slot first.
+    auto invoker(error_code ec, Result result)
+    {
+        return [h = std::move(handler), slot = slot, ec, result = std::move(result)]() mutable {
             if (slot.is_connected())
                 slot.clear();
-            std::move(h)(ec, std::move(item));
+            std::move(h)(ec, std::move(result));
         };
     }
 
     // Runs the handler on its executor, never inline.
-    void post(error_code ec, std::optional<serialized> item) &&
+    void post(error_code ec, Result result) &&
     {
-        net::post(executor, invoker(ec, std::move(item)));
+        net::post(executor, invoker(ec, std::move(result)));
     }
 
     // Runs the handler on its executor from a sweep, which runs on the
     // executor's execution context: an executor that is free (a strand
     // no other thread holds) runs it at once.
-    void dispatch(error_code ec, std::optional<serialized> item) &&
+    void dispatch(error_code ec, Result result) &&
     {
-        net::dispatch(executor, invoker(ec, std::move(item)));
+        net::dispatch(executor, invoker(ec, std::move(result)));
     }
-
 };
-
-template <class Handler>
-next_waiter make_waiter(Handler handler, net::cancellation_slot slot)
-{
-    net::any_io_executor ex = detail::handler_executor(handler);
-    return next_waiter{next_handler_type(std::move(handler)), std::move(ex), slot};
-}
 
 struct broadcast_registry;
 
@@ -267,11 +268,8 @@ inline constexpr std::size_t sweep_part = 8;
 // the fan-out (broadcaster_options::publish_ahead): how many are still
 // being handed out, and the completions waiting for one of them to be.
 struct publish_window {
-    using handler_type = net::any_completion_handler<void(error_code, std::string)>;
-
     struct waiter {
-        handler_type handler;
-        net::any_io_executor executor;
+        waiting_handler<std::string> h; // no handler once cancelled
         std::string id;
     };
 
@@ -280,14 +278,34 @@ struct publish_window {
     std::size_t const ahead;
     std::mutex mutex;
     std::size_t in_flight = 0;
+    std::uint64_t popped = 0;   // waiters ever taken from the front of `waiting`
     std::deque<waiter> waiting; // only ever move-constructed: see sweep(ready_list&&)
 
-    // One more publish is on its way out; true when its completion must
-    // wait (it is then queued by the caller, under the same lock).
-    bool start() noexcept { return ++in_flight > ahead; }
+    // One more publish is on its way out; the mutex is held. Queues its
+    // completion when it must wait, and makes it cancellable.
+    template <class Handler>
+    void start(Handler handler, std::string&& id, std::shared_ptr<publish_window> const& self)
+    {
+        if (++in_flight <= ahead) {
+            auto ex = detail::handler_executor(handler);
+            net::post(ex, net::append(std::move(handler), error_code(), std::move(id)));
+            return;
+        }
+        auto slot = net::get_associated_cancellation_slot(handler);
+        std::uint64_t const n = popped + waiting.size();
+        waiting.push_back({waiting_handler<std::string>::make(std::move(handler), slot), std::move(id)});
+        if (slot.is_connected()) {
+            // Runs on the handler's executor. The event stays published:
+            // only the wait ends, so no `total` cancellation.
+            slot.assign([w = self, n](net::cancellation_type type) {
+                if ((type & (net::cancellation_type::terminal | net::cancellation_type::partial)) != net::cancellation_type::none)
+                    w->cancel(n);
+            });
+        }
+    }
 
     // A publish was handed out: the oldest waiting completion, if any,
-    // takes its place.
+    // takes its place. A cancelled one held its place until now.
     void handed_out()
     {
         std::optional<waiter> w;
@@ -295,12 +313,31 @@ struct publish_window {
             std::lock_guard lock(mutex);
             --in_flight;
             if (!waiting.empty()) {
-                w.emplace(std::move(waiting.front()));
+                if (waiting.front().h.handler)
+                    w.emplace(std::move(waiting.front()));
                 waiting.pop_front();
+                ++popped;
             }
         }
         if (w)
-            net::post(w->executor, net::append(std::move(w->handler), error_code(), std::move(w->id)));
+            std::move(w->h).post(error_code(), std::move(w->id));
+    }
+
+    // Completes the waiting completion number `n` with operation_aborted,
+    // unless it was completed already.
+    void cancel(std::uint64_t n)
+    {
+        std::optional<waiter> w;
+        {
+            std::lock_guard lock(mutex);
+            if (n < popped)
+                return;
+            auto& x = waiting[static_cast<std::size_t>(n - popped)];
+            if (!x.h.handler)
+                return;
+            w.emplace(std::move(x)); // x keeps its place, with no handler
+        }
+        std::move(w->h).post(net::error::operation_aborted, std::move(w->id));
     }
 };
 
@@ -655,7 +692,7 @@ auto subscription::async_next(CompletionToken&& token)
     return net::async_initiate<CompletionToken, void(error_code, std::optional<serialized>)>(
         [this](auto handler) {
             auto slot = net::get_associated_cancellation_slot(handler);
-            this->start(detail::make_waiter(std::move(handler), slot), slot);
+            this->start(detail::next_waiter::make(std::move(handler), slot), slot);
         },
         token
     );
@@ -831,18 +868,12 @@ auto broadcaster::async_publish(std::string_view topic, basic_message<Allocator>
             if (!backend && window) {
                 // Its subscribers' turns are queued: it is handed out once
                 // the sweep has run them.
-                net::any_io_executor ex = detail::handler_executor(handler);
-                auto& queue = detail::sweep_queue::of(ex);
-                bool waits = false;
+                auto& queue = detail::sweep_queue::of(detail::handler_executor(handler));
                 {
                     std::lock_guard lock(window->mutex);
-                    waits = window->start();
-                    if (waits)
-                        window->waiting.push_back({detail::publish_window::handler_type(std::move(handler)), ex, std::move(id)});
+                    window->start(std::move(handler), std::move(id), window);
                 }
                 queue.add_marker(window);
-                if (!waits)
-                    net::post(ex, net::append(std::move(handler), error_code(), std::move(id)));
             } else if (!backend || ec || bytes.empty()) {
                 auto ex = detail::handler_executor(handler);
                 net::post(ex, net::append(std::move(handler), ec, std::move(id)));
