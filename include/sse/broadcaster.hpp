@@ -294,7 +294,8 @@ public:
         (terminal and partial, not total: the event is published all the
         same). It then completes with `net::error::operation_aborted` and
         the event's id; the events after it are held back as if it still
-        waited.
+        waited. A wait whose execution context is destroyed is destroyed
+        with it, not run, and holds back no publish on another context.
 
         @par Errors
         @li `error::backend_unavailable`: the backend cannot be reached;

@@ -786,6 +786,70 @@ TEST_CASE("broadcaster: publishes waiting for their turn when the context goes a
     CHECK(completed == 0);
 }
 
+TEST_CASE("broadcaster: publishes waiting on a context that went away hold nothing back", "[broadcaster]")
+{
+    // The broadcaster outlives a context whose publishes wait for their
+    // turn: they are destroyed with it, and a publisher on another context
+    // is bounded as if they had never been.
+    sse::broadcaster_options o;
+    o.publish_ahead = 1;
+    sse::broadcaster hub(o);
+    int completed = 0;
+    {
+        net::io_context ioc;
+        auto sub = hub.subscribe("t");
+        sub.async_next(net::bind_executor(ioc, [](sse::error_code, std::optional<sse::serialized>) {}));
+        for (int i = 0; i < 3; ++i)
+            hub.async_publish("t", sse::message{}.data("x"), net::bind_executor(ioc, [&](sse::error_code, std::string) { ++completed; }));
+    }
+    CHECK(completed == 0);
+
+    net::io_context ioc;
+    auto rd = std::make_shared<reader>(hub.subscribe("t"), ioc, 3);
+    rd->next();
+    std::vector<std::string> ids;
+    for (int i = 0; i < 3; ++i) {
+        hub.async_publish("t", sse::message{}.data("y"), net::bind_executor(ioc, [&](sse::error_code ec, std::string id) {
+            CHECK(!ec);
+            ids.push_back(std::move(id));
+        }));
+    }
+    ioc.run();
+    CHECK(ids == std::vector<std::string>{"4", "5", "6"});
+    CHECK(rd->got == 3);
+}
+
+TEST_CASE("broadcaster: a waiting publish of a context that went away is never run by another", "[broadcaster]")
+{
+    // Publishers on two contexts share the bound. The one on `gone` waits
+    // behind an event that `kept` hands out, and `gone` is destroyed first:
+    // handing that event out later must not run (or touch) its completion.
+    sse::broadcaster_options o;
+    o.publish_ahead = 1;
+    sse::broadcaster hub(o);
+    net::io_context kept;
+    auto rd = std::make_shared<reader>(hub.subscribe("t"), kept, 3);
+    rd->next();
+    std::vector<std::string> ids;
+    auto const record = [&](sse::error_code ec, std::string id) {
+        CHECK(!ec);
+        ids.push_back(std::move(id));
+    };
+    hub.async_publish("t", sse::message{}.data("1"), net::bind_executor(kept, record));
+    hub.async_publish("t", sse::message{}.data("2"), net::bind_executor(kept, record));
+    int gone_completed = 0;
+    {
+        net::io_context gone;
+        auto sub = hub.subscribe("t");
+        sub.async_next(net::bind_executor(gone, [](sse::error_code, std::optional<sse::serialized>) {}));
+        hub.async_publish("t", sse::message{}.data("3"), net::bind_executor(gone, [&](sse::error_code, std::string) { ++gone_completed; }));
+    }
+    kept.run();
+    CHECK(gone_completed == 0);
+    CHECK(ids == std::vector<std::string>{"1", "2"});
+    CHECK(rd->got == 3);
+}
+
 TEST_CASE("broadcaster: subscribers on several execution contexts and executors", "[broadcaster][threads]")
 {
     // Two io_contexts on two threads each; on each, subscribers on strands

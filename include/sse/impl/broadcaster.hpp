@@ -323,6 +323,20 @@ struct publish_window {
             std::move(w->h).post(error_code(), std::move(w->id));
     }
 
+    // Destroys, without running them, the waiting completions of a context
+    // that is shutting down; their places are kept.
+    void abandon(net::execution_context& context)
+    {
+        std::vector<waiter> gone;
+        {
+            std::lock_guard lock(mutex);
+            for (auto& w : waiting) {
+                if (w.h.handler && &net::query(w.h.executor, net::execution::context_as<net::execution_context&>) == &context)
+                    gone.push_back(std::move(w));
+            }
+        }
+    }
+
     // Completes the waiting completion number `n` with operation_aborted,
     // unless it was completed already.
     void cancel(std::uint64_t n)
@@ -389,6 +403,7 @@ public:
     {
         {
             std::lock_guard lock(mutex_);
+            remember(window);
             if (!items_.empty()) {
                 markers_.emplace_back(taken_ + items_.size(), std::move(window));
                 return;
@@ -454,15 +469,39 @@ private:
         }
     }
 
+    // The handlers are destroyed, not run. A broadcaster may outlive the
+    // context: the completions of this context that wait in its window are
+    // destroyed too, and the events this queue was handing out count as
+    // handed out, so that publishes on other contexts go on.
     void shutdown() override
     {
         std::deque<std::pair<next_waiter, serialized>> items;
         std::deque<std::pair<std::uint64_t, std::shared_ptr<publish_window>>> markers;
+        std::vector<std::weak_ptr<publish_window>> windows;
         {
             std::lock_guard lock(mutex_);
             items.swap(items_);
             markers.swap(markers_);
+            windows.swap(windows_);
         }
+        for (auto const& w : windows) {
+            if (auto const window = w.lock())
+                window->abandon(context());
+        }
+        for (auto& m : markers)
+            m.second->handed_out();
+    }
+
+    // Keeps a weak reference to a window that completions of this context
+    // may wait in; the mutex is held.
+    void remember(std::shared_ptr<publish_window> const& window)
+    {
+        for (auto const& w : windows_) {
+            if (!w.owner_before(window) && !window.owner_before(w))
+                return;
+        }
+        std::erase_if(windows_, [](auto const& w) { return w.expired(); });
+        windows_.push_back(window);
     }
 
     // Whether a new sweep should start; the mutex is held.
@@ -478,6 +517,7 @@ private:
     std::uint64_t taken_ = 0; // handlers ever taken from items_
     std::deque<std::pair<std::uint64_t, std::shared_ptr<publish_window>>> markers_; // (taken count that ends it, window)
     std::deque<std::pair<next_waiter, serialized>> items_; // only ever move-constructed: see sweep(ready_list&&)
+    std::vector<std::weak_ptr<publish_window>> windows_;
     int sweeps_ = 0;
 };
 
