@@ -129,10 +129,11 @@ struct broadcaster_options {
         With N > 0, `async_publish` completes once at most N - 1 of the
         events published before it with `async_publish` are still being
         handed out. An event is handed out once every subscriber that was
-        queued for its turn when it was published (on the execution context
-        the completion handler runs on) has taken what it had. A subscriber
-        that is not ready, because its socket is full or its write is on its
-        way, is never waited for.
+        queued for its turn when it was published has taken what it had: on
+        each execution context the event woke a subscriber on, and on the
+        one the completion handler runs on. A subscriber that is not ready,
+        because its socket is full or its write is on its way, is never
+        waited for.
 
         A publisher that awaits each `async_publish` before publishing
         again then stays at most N events ahead of its subscribers: the
@@ -386,6 +387,11 @@ public:
 
 private:
     std::shared_ptr<detail::broadcast_topic> find(std::string_view topic, bool create);
+
+    // `publish`; `woke`, when given, gets the execution contexts it woke a
+    // subscriber on.
+    template <class Allocator>
+    std::string publish_waking(std::string_view topic, basic_message<Allocator> const& msg, std::vector<net::execution_context*>* woke);
 
     broadcaster_options options_;
     std::shared_ptr<broadcast_backend> backend_;

@@ -682,6 +682,49 @@ TEST_CASE("broadcaster: publish_ahead with a publisher and subscribers on four t
     }
 }
 
+TEST_CASE("broadcaster: publish_ahead bounds a publisher whose subscribers are on other contexts", "[broadcaster]")
+{
+    // The completions run on `pub`; 10 subscribers on `a`, 10 on `b`.
+    // With publish_ahead = 1 the second and third publishes complete only
+    // once the first event was handed out on both contexts.
+    sse::broadcaster_options o;
+    o.publish_ahead = 1;
+    sse::broadcaster hub(o);
+    net::io_context pub;
+    net::io_context a;
+    net::io_context b;
+    std::vector<std::shared_ptr<reader>> readers;
+    for (auto* ctx : {&a, &b}) {
+        for (int i = 0; i < 10; ++i) {
+            readers.push_back(std::make_shared<reader>(hub.subscribe("t"), *ctx, 3));
+            readers.back()->next();
+        }
+    }
+    auto const poll = [](net::io_context& ctx) {
+        ctx.restart(); // it stopped when it ran out of work
+        ctx.poll();
+    };
+    std::vector<std::string> ids;
+    for (int i = 0; i < 3; ++i) {
+        hub.async_publish("t", sse::message{}.data("x"), net::bind_executor(pub, [&](sse::error_code ec, std::string id) {
+            CHECK(!ec);
+            ids.push_back(std::move(id));
+        }));
+    }
+    poll(pub);
+    CHECK(ids == std::vector<std::string>{"1"});
+    poll(a); // the first event handed out on `a` only
+    poll(pub);
+    CHECK(ids == std::vector<std::string>{"1"});
+    poll(b);
+    poll(pub);
+    CHECK(ids == std::vector<std::string>{"1", "2", "3"});
+    poll(a);
+    poll(b);
+    for (auto const& rd : readers)
+        CHECK(rd->got == 3);
+}
+
 TEST_CASE("broadcaster: a cancelled publish_ahead wait ends at once and keeps its place", "[broadcaster]")
 {
     // publish_ahead = 1. The first event goes to 20 waiting subscribers,

@@ -22,6 +22,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <charconv>
 #include <cstdint>
 #include <deque>
@@ -265,10 +266,15 @@ inline net::any_io_executor sweep_executor(net::any_io_executor const& ex)
 inline constexpr std::size_t sweep_part = 8;
 
 // The publishes of one broadcaster that async_publish let run ahead of
-// the fan-out (broadcaster_options::publish_ahead): how many are still
-// being handed out, and the completions waiting for one of them to be.
+// the fan-out (broadcaster_options::publish_ahead), numbered in the order
+// they started: which are still being handed out, and the completions
+// waiting for earlier ones to be. Publish k completes once every publish
+// before k - ahead + 1 is handed out, whichever order they were handed out
+// in (one queue per execution context: contexts pass their markers
+// independently).
 struct publish_window {
     struct waiter {
+        std::uint64_t number;
         waiting_handler<std::string> h; // no handler once cancelled
         std::string id;
     };
@@ -277,50 +283,64 @@ struct publish_window {
 
     std::size_t const ahead;
     std::mutex mutex;
-    std::size_t in_flight = 0;
-    std::uint64_t popped = 0;   // waiters ever taken from the front of `waiting`
-    std::deque<waiter> waiting; // only ever move-constructed: see sweep(ready_list&&)
+    std::uint64_t next = 0;     // the number of the next publish
+    std::uint64_t oldest = 0;   // the oldest publish not handed out
+    std::deque<bool> out;       // from `oldest` on: whether it was handed out
+    std::deque<waiter> waiting; // consecutive numbers; only ever move-constructed: see sweep(ready_list&&)
 
     // One more publish is on its way out; the mutex is held. Queues its
-    // completion when it must wait, and makes it cancellable.
+    // completion when it must wait, and makes it cancellable. Returns its
+    // number.
     template <class Handler>
-    void start(Handler handler, std::string&& id, std::shared_ptr<publish_window> const& self)
+    std::uint64_t start(Handler handler, std::string&& id, std::shared_ptr<publish_window> const& self)
     {
-        if (++in_flight <= ahead) {
+        std::uint64_t const number = next++;
+        out.push_back(false);
+        if (number < oldest + ahead) {
             auto ex = detail::handler_executor(handler);
             net::post(ex, net::append(std::move(handler), error_code(), std::move(id)));
-            return;
+            return number;
         }
         auto slot = net::get_associated_cancellation_slot(handler);
-        std::uint64_t const n = popped + waiting.size();
-        waiting.push_back({waiting_handler<std::string>::make(std::move(handler), slot), std::move(id)});
+        waiting.push_back({number, waiting_handler<std::string>::make(std::move(handler), slot), std::move(id)});
         if (slot.is_connected()) {
             // Runs on the handler's executor. The event stays published:
             // only the wait ends, so no `total` cancellation.
-            slot.assign([w = self, n](net::cancellation_type type) {
+            slot.assign([w = self, number](net::cancellation_type type) {
                 if ((type & (net::cancellation_type::terminal | net::cancellation_type::partial)) != net::cancellation_type::none)
-                    w->cancel(n);
+                    w->cancel(number);
             });
         }
+        return number;
     }
 
-    // A publish was handed out: the oldest waiting completion, if any,
-    // takes its place. A cancelled one held its place until now.
-    void handed_out()
+    // Publish `number` was handed out: the completions it and the ones
+    // before it held back go. A cancelled one held its place until now.
+    void handed_out(std::uint64_t number)
     {
-        std::optional<waiter> w;
+        std::optional<waiter> first;
+        std::vector<waiter> more; // publishes handed out out of order
         {
             std::lock_guard lock(mutex);
-            --in_flight;
-            if (!waiting.empty()) {
-                if (waiting.front().h.handler)
-                    w.emplace(std::move(waiting.front()));
+            out[static_cast<std::size_t>(number - oldest)] = true;
+            while (!out.empty() && out.front()) {
+                out.pop_front();
+                ++oldest;
+            }
+            while (!waiting.empty() && waiting.front().number < oldest + ahead) {
+                if (waiting.front().h.handler) {
+                    if (!first)
+                        first.emplace(std::move(waiting.front()));
+                    else
+                        more.push_back(std::move(waiting.front()));
+                }
                 waiting.pop_front();
-                ++popped;
             }
         }
-        if (w)
-            std::move(w->h).post(error_code(), std::move(w->id));
+        if (first)
+            std::move(first->h).post(error_code(), std::move(first->id));
+        for (auto& w : more)
+            std::move(w.h).post(error_code(), std::move(w.id));
     }
 
     // Destroys, without running them, the waiting completions of a context
@@ -337,21 +357,36 @@ struct publish_window {
         }
     }
 
-    // Completes the waiting completion number `n` with operation_aborted,
-    // unless it was completed already.
-    void cancel(std::uint64_t n)
+    // Completes the waiting completion of publish `number` with
+    // operation_aborted, unless it was completed already.
+    void cancel(std::uint64_t number)
     {
         std::optional<waiter> w;
         {
             std::lock_guard lock(mutex);
-            if (n < popped)
+            if (waiting.empty() || number < waiting.front().number)
                 return;
-            auto& x = waiting[static_cast<std::size_t>(n - popped)];
+            auto& x = waiting[static_cast<std::size_t>(number - waiting.front().number)];
             if (!x.h.handler)
                 return;
             w.emplace(std::move(x)); // x keeps its place, with no handler
         }
         std::move(w->h).post(net::error::operation_aborted, std::move(w->id));
+    }
+};
+
+// A publish to be handed out by the sweep queue of each execution context
+// it woke a subscriber on (and of its completion handler's): it is handed
+// out once every one of them has passed it.
+struct publish_marker {
+    std::shared_ptr<publish_window> window;
+    std::uint64_t number = 0;
+    std::shared_ptr<std::atomic<std::size_t>> queues; // not passed yet; null: one queue
+
+    void passed() const
+    {
+        if (!queues || queues->fetch_sub(1, std::memory_order_acq_rel) == 1)
+            window->handed_out(number);
     }
 };
 
@@ -397,19 +432,19 @@ public:
             net::post(where, op{this, where});
     }
 
-    // Tells `window` once every handler queued so far has been run: at
+    // Tells `marker` once every handler queued so far has been run: at
     // once when none is queued.
-    void add_marker(std::shared_ptr<publish_window> window)
+    void add_marker(publish_marker marker)
     {
         {
             std::lock_guard lock(mutex_);
-            remember(window);
+            remember(marker.window);
             if (!items_.empty()) {
-                markers_.emplace_back(taken_ + items_.size(), std::move(window));
+                markers_.emplace_back(taken_ + items_.size(), std::move(marker));
                 return;
             }
         }
-        window->handed_out();
+        marker.passed();
     }
 
     // Queues one handler in the queue of its executor's context, behind
@@ -443,7 +478,7 @@ private:
         std::array<std::optional<std::pair<next_waiter, serialized>>, sweep_part> part;
         std::size_t n = 0;
         bool more = false;
-        std::vector<std::shared_ptr<publish_window>> handed_out;
+        std::vector<publish_marker> passed;
         {
             std::lock_guard lock(mutex_);
             for (; n < sweep_part && !items_.empty(); ++n) {
@@ -452,7 +487,7 @@ private:
             }
             taken_ += n;
             while (!markers_.empty() && markers_.front().first <= taken_) {
-                handed_out.push_back(std::move(markers_.front().second));
+                passed.push_back(std::move(markers_.front().second));
                 markers_.pop_front();
             }
             more = !items_.empty();
@@ -461,8 +496,8 @@ private:
         }
         for (std::size_t i = 0; i < n; ++i)
             std::move(part[i]->first).dispatch(error_code(), std::move(part[i]->second));
-        for (auto& w : handed_out)
-            w->handed_out();
+        for (auto const& m : passed)
+            m.passed();
         if (more) {
             auto ex = self.where;
             net::post(ex, std::move(self));
@@ -476,7 +511,7 @@ private:
     void shutdown() override
     {
         std::deque<std::pair<next_waiter, serialized>> items;
-        std::deque<std::pair<std::uint64_t, std::shared_ptr<publish_window>>> markers;
+        std::deque<std::pair<std::uint64_t, publish_marker>> markers;
         std::vector<std::weak_ptr<publish_window>> windows;
         {
             std::lock_guard lock(mutex_);
@@ -488,8 +523,8 @@ private:
             if (auto const window = w.lock())
                 window->abandon(context());
         }
-        for (auto& m : markers)
-            m.second->handed_out();
+        for (auto const& m : markers)
+            m.second.passed();
     }
 
     // Keeps a weak reference to a window that completions of this context
@@ -515,15 +550,18 @@ private:
 
     std::mutex mutex_;
     std::uint64_t taken_ = 0; // handlers ever taken from items_
-    std::deque<std::pair<std::uint64_t, std::shared_ptr<publish_window>>> markers_; // (taken count that ends it, window)
+    std::deque<std::pair<std::uint64_t, publish_marker>> markers_; // (taken count that passes it, marker)
     std::deque<std::pair<next_waiter, serialized>> items_; // only ever move-constructed: see sweep(ready_list&&)
     std::vector<std::weak_ptr<publish_window>> windows_;
     int sweeps_ = 0;
 };
 
-inline void sweep(ready_list&& ready)
+// `woke`, when given, gets the contexts whose queues were added to.
+inline void sweep(ready_list&& ready, std::vector<net::execution_context*>* woke = nullptr)
 {
     if (ready.size() == 1) {
+        if (woke)
+            woke->push_back(&net::query(ready.front().first.executor, net::execution::context_as<net::execution_context&>));
         sweep_queue::add(std::move(ready.front()));
         ready.clear();
         return;
@@ -549,6 +587,8 @@ inline void sweep(ready_list&& ready)
         }
     }
     ready.clear();
+    if (woke)
+        woke->insert(woke->end(), contexts.begin(), contexts.end());
     for (std::size_t i = 0; i < groups.size(); ++i) {
         auto const where = sweep_executor(groups[i].front().first.executor);
         net::use_service<sweep_queue>(*contexts[i]).add(std::move(groups[i]), where);
@@ -557,11 +597,12 @@ inline void sweep(ready_list&& ready)
 
 struct complete_ready {
     ready_list& r;
+    std::vector<net::execution_context*>* woke = nullptr;
 
     ~complete_ready()
     {
         if (!r.empty())
-            sweep(std::move(r));
+            sweep(std::move(r), woke);
     }
 };
 
@@ -833,11 +874,17 @@ std::string broadcaster::publish(std::string_view topic_name, basic_message<Allo
 {
     if (backend_)
         throw std::logic_error("sse::broadcaster::publish: the backend gives ids asynchronously, use async_publish");
+    return publish_waking(topic_name, msg, nullptr);
+}
+
+template <class Allocator>
+std::string broadcaster::publish_waking(std::string_view topic_name, basic_message<Allocator> const& msg, std::vector<net::execution_context*>* woke)
+{
     auto topic = find(topic_name, true);
     // Waiting subscribers are completed after the mutex is released (by a
     // sweep), so their streams can take from the topic meanwhile.
     detail::ready_list ready;
-    detail::complete_ready completer{ready};
+    detail::complete_ready completer{ready, woke};
     std::lock_guard lock(topic->mutex);
 
     // The id: the message's own, or the next of the topic for an event.
@@ -889,8 +936,9 @@ auto broadcaster::async_publish(std::string_view topic, basic_message<Allocator>
     error_code ec;
     std::string id;
     serialized bytes;
+    std::vector<net::execution_context*> woke; // with publish_ahead
     if (!backend_)
-        id = publish(topic, msg);
+        id = publish_waking(topic, msg, window_ ? &woke : nullptr);
     else if (msg.id())
         ec = error::id_not_allowed;
     else
@@ -904,16 +952,24 @@ auto broadcaster::async_publish(std::string_view topic, basic_message<Allocator>
            std::string id,
            serialized bytes,
            bool with_id,
-           std::size_t keep) {
+           std::size_t keep,
+           std::vector<net::execution_context*> woke) {
             if (!backend && window) {
-                // Its subscribers' turns are queued: it is handed out once
-                // the sweep has run them.
-                auto& queue = detail::sweep_queue::of(detail::handler_executor(handler));
+                // Its subscribers' turns are queued on the contexts it woke
+                // them on: it is handed out once the sweep of each, and of
+                // the completion handler's context, has run them.
+                auto* const own = &net::query(detail::handler_executor(handler), net::execution::context_as<net::execution_context&>);
+                if (std::find(woke.begin(), woke.end(), own) == woke.end())
+                    woke.push_back(own);
+                detail::publish_marker marker{window, 0, nullptr};
+                if (woke.size() > 1)
+                    marker.queues = std::make_shared<std::atomic<std::size_t>>(woke.size());
                 {
                     std::lock_guard lock(window->mutex);
-                    window->start(std::move(handler), std::move(id), window);
+                    marker.number = window->start(std::move(handler), std::move(id), window);
                 }
-                queue.add_marker(window);
+                for (auto* const context : woke)
+                    net::use_service<detail::sweep_queue>(*context).add_marker(marker);
             } else if (!backend || ec || bytes.empty()) {
                 auto ex = detail::handler_executor(handler);
                 net::post(ex, net::append(std::move(handler), ec, std::move(id)));
@@ -940,7 +996,8 @@ auto broadcaster::async_publish(std::string_view topic, basic_message<Allocator>
         std::move(id),
         std::move(bytes),
         msg.data().has_value(),
-        options_.history_count
+        options_.history_count,
+        std::move(woke)
     );
 }
 
