@@ -126,14 +126,16 @@ struct broadcaster_options {
     /** How far `async_publish` may run ahead of the fan-out, in events;
         without a backend only. 0 (the default): it completes at once.
 
-        With N > 0, `async_publish` completes once at most N - 1 of the
-        events published before it with `async_publish` are still being
-        handed out. An event is handed out once every subscriber that was
-        queued for its turn when it was published has taken what it had: on
-        each execution context the event woke a subscriber on, and on the
-        one the completion handler runs on. A subscriber that is not ready,
-        because its socket is full or its write is on its way, is never
-        waited for.
+        With N > 0, `async_publish` completes once every event published
+        before it with `async_publish`, but the N - 1 newest, has been
+        handed out (on the same broadcaster, whatever the topic). An event
+        is handed out once the sweep queue of every execution context the
+        topic's subscribers wait on has served the subscribers queued there
+        before it: those it woke, and those that had a turn coming. A
+        subscriber that is not ready, because its socket is full or its
+        write is on its way, is never waited for; a context that is not run
+        holds back every publisher of the broadcaster until it is run or
+        destroyed.
 
         A publisher that awaits each `async_publish` before publishing
         again then stays at most N events ahead of its subscribers: the
@@ -155,6 +157,7 @@ struct waiting_handler;
 using next_waiter = waiting_handler<std::optional<serialized>>;
 struct broadcast_registry;
 struct publish_window;
+class sweep_queue;
 } // namespace detail
 
 /** A live subscription to a topic: a `message_source` of `serialized` events.
@@ -291,12 +294,16 @@ public:
         instance's subscribers get it once the backend delivers it back,
         this instance's included.
 
-        The wait for `publish_ahead` supports per-operation cancellation
-        (terminal and partial, not total: the event is published all the
-        same). It then completes with `net::error::operation_aborted` and
-        the event's id; the events after it are held back as if it still
-        waited. A wait whose execution context is destroyed is destroyed
-        with it, not run, and holds back no publish on another context.
+        The event is published when `async_publish` is called, whatever
+        the token (`net::deferred` too), and its place against
+        `publish_ahead` is taken then. While the completion waits for its
+        turn it counts as work of its executor, as an I/O operation does.
+        The wait supports per-operation cancellation (terminal and partial,
+        not total: the event is published all the same). It then completes
+        with `net::error::operation_aborted` and the event's id; the events
+        after it are held back as if it still waited. A wait whose
+        execution context is destroyed is destroyed with it, not run, and
+        holds back no publish on another context.
 
         @par Errors
         @li `error::backend_unavailable`: the backend cannot be reached;
@@ -388,10 +395,10 @@ public:
 private:
     std::shared_ptr<detail::broadcast_topic> find(std::string_view topic, bool create);
 
-    // `publish`; `woke`, when given, gets the execution contexts it woke a
-    // subscriber on.
+    // `publish`; `queues`, when given, gets the sweep queues of the
+    // execution contexts the topic's subscribers wait on.
     template <class Allocator>
-    std::string publish_waking(std::string_view topic, basic_message<Allocator> const& msg, std::vector<net::execution_context*>* woke);
+    std::string publish_waking(std::string_view topic, basic_message<Allocator> const& msg, std::vector<std::shared_ptr<detail::sweep_queue>>* queues);
 
     broadcaster_options options_;
     std::shared_ptr<broadcast_backend> backend_;

@@ -15,6 +15,7 @@
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/deferred.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -711,8 +712,9 @@ TEST_CASE("broadcaster: publish_ahead bounds a publisher whose subscribers are o
             ids.push_back(std::move(id));
         }));
     }
-    poll(pub);
+    pub.poll();
     CHECK(ids == std::vector<std::string>{"1"});
+    CHECK(!pub.stopped()); // the waiting publishes count as its work
     poll(a); // the first event handed out on `a` only
     poll(pub);
     CHECK(ids == std::vector<std::string>{"1"});
@@ -725,13 +727,98 @@ TEST_CASE("broadcaster: publish_ahead bounds a publisher whose subscribers are o
         CHECK(rd->got == 3);
 }
 
+TEST_CASE("broadcaster: publish_ahead with a publisher on a context of its own and subscribers on two others", "[broadcaster][threads]")
+{
+    // The publisher awaits each async_publish on a context that one
+    // thread runs with no work guard: its waiting publishes are its work,
+    // so run() returns only after the last. 40 subscribers on two
+    // contexts of two threads each get every event, in order.
+    constexpr std::size_t per_context = 20;
+    constexpr int events = 200;
+    sse::broadcaster_options o;
+    o.publish_ahead = 2;
+    sse::broadcaster hub(o);
+    runner a(2);
+    runner b(2);
+    std::vector<std::shared_ptr<reader>> readers;
+    for (auto* r : {&a, &b}) {
+        for (std::size_t i = 0; i < per_context; ++i) {
+            readers.push_back(std::make_shared<reader>(hub.subscribe("t"), r->ioc, events));
+            readers.back()->start();
+        }
+    }
+    net::io_context pub;
+    std::vector<std::string> ids; // on pub's thread only
+    std::function<void(int)> publish_from = [&](int i) {
+        if (i > events)
+            return;
+        hub.async_publish("t", sse::message{}.data(std::to_string(i)), net::bind_executor(pub, [&, i](sse::error_code ec, std::string id) {
+            CHECK(!ec);
+            ids.push_back(std::move(id));
+            publish_from(i + 1);
+        }));
+    };
+    net::post(pub, [&] { publish_from(1); });
+    std::thread([&] { pub.run(); }).join();
+    CHECK(ids == range_ids(1, events));
+    auto const expected = range_ids(1, events);
+    for (auto& rd : readers) {
+        REQUIRE(rd->done.wait());
+        CHECK(!rd->ec);
+        CHECK(ids_of(rd->events()) == expected);
+    }
+}
+
+TEST_CASE("broadcaster: a deferred async_publish takes its place against publish_ahead when it is made", "[broadcaster]")
+{
+    // The first publish is deferred and launched last: its event went out
+    // first, so the second waits for it to be handed out to all 20
+    // subscribers (a sweep of three parts); launched once it was, the
+    // first completes at once.
+    constexpr std::size_t subscribers = 20;
+    sse::broadcaster_options o;
+    o.publish_ahead = 1;
+    sse::broadcaster hub(o);
+    net::io_context ioc;
+    std::vector<std::shared_ptr<reader>> readers;
+    for (std::size_t i = 0; i < subscribers; ++i) {
+        readers.push_back(std::make_shared<reader>(hub.subscribe("t"), ioc, 2));
+        readers.back()->next();
+    }
+    auto const got = [&] {
+        std::size_t n = 0;
+        for (auto const& rd : readers)
+            n += rd->got;
+        return n;
+    };
+    auto first = hub.async_publish("t", sse::message{}.data("1"), net::deferred);
+    std::vector<std::pair<std::string, std::size_t>> done; // (id, deliveries then)
+    auto const record = [&](sse::error_code ec, std::string id) {
+        CHECK(!ec);
+        done.emplace_back(std::move(id), got());
+    };
+    hub.async_publish("t", sse::message{}.data("2"), net::bind_executor(ioc, record));
+    ioc.run();
+    REQUIRE(done.size() == 1);
+    CHECK(done[0].first == "2");
+    CHECK(done[0].second >= subscribers); // once the first event reached every subscriber
+    std::move(first)(net::bind_executor(ioc, record));
+    ioc.restart();
+    ioc.run();
+    REQUIRE(done.size() == 2);
+    CHECK(done[1].first == "1");
+    CHECK(got() == 2 * subscribers);
+}
+
 TEST_CASE("broadcaster: a cancelled publish_ahead wait ends at once and keeps its place", "[broadcaster]")
 {
     // publish_ahead = 1. The first event goes to 20 waiting subscribers,
-    // the second to 20 more that wait from then on. The second publish
-    // waits and is cancelled: it completes at once, with its id. The third
-    // still waits for both earlier events to be handed out, so it completes
-    // only once the second event reached the 20 that waited for it.
+    // the second to 20 more that wait from then on. The second and the
+    // fourth publishes wait and are cancelled (terminal, partial): they
+    // complete at once, with their ids. The third still waits for both
+    // earlier events to be handed out, so it completes only once the
+    // second event reached the 20 that waited for it. A signal emitted
+    // again once its wait completed does nothing.
     constexpr std::size_t group = 20;
     sse::broadcaster_options o;
     o.publish_ahead = 1;
@@ -756,7 +843,7 @@ TEST_CASE("broadcaster: a cancelled publish_ahead wait ends at once and keeps it
         std::string id;
         std::size_t got_then = 0;
     };
-    std::array<result, 3> results;
+    std::array<result, 4> results;
     auto const record = [&](std::size_t i) {
         return [&, i](sse::error_code ec, std::string id) {
             ++results[i].calls;
@@ -765,13 +852,20 @@ TEST_CASE("broadcaster: a cancelled publish_ahead wait ends at once and keeps it
             results[i].got_then = got();
         };
     };
-    add_readers(3);
+    add_readers(4);
     hub.async_publish("t", sse::message{}.data("1"), net::bind_executor(ioc, record(0)));
-    add_readers(2);
-    net::cancellation_signal cancel;
-    hub.async_publish("t", sse::message{}.data("2"), net::bind_cancellation_slot(cancel.slot(), net::bind_executor(ioc, record(1))));
+    add_readers(3);
+    net::cancellation_signal cancel2;
+    net::cancellation_signal cancel4;
+    hub.async_publish("t", sse::message{}.data("2"), net::bind_cancellation_slot(cancel2.slot(), net::bind_executor(ioc, record(1))));
     hub.async_publish("t", sse::message{}.data("3"), net::bind_executor(ioc, record(2)));
-    cancel.emit(net::cancellation_type::terminal);
+    hub.async_publish("t", sse::message{}.data("4"), net::bind_cancellation_slot(cancel4.slot(), net::bind_executor(ioc, record(3))));
+    cancel4.emit(net::cancellation_type::partial);
+    cancel2.emit(net::cancellation_type::terminal);
+    ioc.run();
+    cancel2.emit(net::cancellation_type::terminal);
+    cancel4.emit(net::cancellation_type::terminal);
+    ioc.restart();
     ioc.run();
 
     for (auto const& r : results)
@@ -783,7 +877,10 @@ TEST_CASE("broadcaster: a cancelled publish_ahead wait ends at once and keeps it
     CHECK(!results[2].ec);
     CHECK(results[2].id == "3");
     CHECK(results[2].got_then >= 2 * group);
-    CHECK(got() == group * 3 + group * 2); // every event reached every subscriber
+    CHECK(results[3].ec == net::error::operation_aborted);
+    CHECK(results[3].id == "4");
+    CHECK(results[3].got_then < group);
+    CHECK(got() == group * 4 + group * 3); // every event reached every subscriber
 }
 
 TEST_CASE("broadcaster: a publish_ahead wait ignores total cancellation", "[broadcaster]")
@@ -864,9 +961,10 @@ TEST_CASE("broadcaster: publishes waiting on a context that went away hold nothi
 
 TEST_CASE("broadcaster: a waiting publish of a context that went away is never run by another", "[broadcaster]")
 {
-    // Publishers on two contexts share the bound. The one on `gone` waits
-    // behind an event that `kept` hands out, and `gone` is destroyed first:
-    // handing that event out later must not run (or touch) its completion.
+    // Publishers on two contexts share the bound. The one on `gone`, which
+    // has no subscriber, waits behind events that `kept` hands out, and
+    // `gone` is destroyed first: its completion is destroyed with it, and
+    // handing those events out later must not run (or touch) it.
     sse::broadcaster_options o;
     o.publish_ahead = 1;
     sse::broadcaster hub(o);
@@ -881,12 +979,14 @@ TEST_CASE("broadcaster: a waiting publish of a context that went away is never r
     hub.async_publish("t", sse::message{}.data("1"), net::bind_executor(kept, record));
     hub.async_publish("t", sse::message{}.data("2"), net::bind_executor(kept, record));
     int gone_completed = 0;
+    std::weak_ptr<int> gone_handler; // alive while its handler is
     {
         net::io_context gone;
-        auto sub = hub.subscribe("t");
-        sub.async_next(net::bind_executor(gone, [](sse::error_code, std::optional<sse::serialized>) {}));
-        hub.async_publish("t", sse::message{}.data("3"), net::bind_executor(gone, [&](sse::error_code, std::string) { ++gone_completed; }));
+        auto token = std::make_shared<int>(0);
+        gone_handler = token;
+        hub.async_publish("t", sse::message{}.data("3"), net::bind_executor(gone, [&, token](sse::error_code, std::string) { ++gone_completed; }));
     }
+    CHECK(gone_handler.expired()); // destroyed with its context
     kept.run();
     CHECK(gone_completed == 0);
     CHECK(ids == std::vector<std::string>{"1", "2"});

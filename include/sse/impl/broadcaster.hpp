@@ -41,8 +41,8 @@ namespace detail {
 // and its cancellation slot.
 //
 // The cancellation slot belongs to the handler's executor, like the
-// operation that owns its signal: it may be installed, cleared or emitted
-// only there. So the handler installed while waiting is cleared on that
+// operation that owns its signal: it may be cleared or emitted only there
+// (and installed by the initiating function). So the handler installed while waiting is cleared on that
 // executor, just before the handler runs, never by the thread that
 // completes the wait (a publisher clearing it while the owner emits it
 // freed the running cancellation handler).
@@ -87,6 +87,7 @@ struct waiting_handler {
 };
 
 struct broadcast_registry;
+class sweep_queue;
 
 // Where an event of the history stands in its topic's order, for
 // resume_mode::after_id: `seq` is the id the topic last assigned when it was
@@ -151,6 +152,11 @@ struct broadcast_subscriber {
     std::size_t index = 0; // in topic->subscribers
     std::optional<next_waiter> waiting;
     error_code failed;
+
+    // The sweep queue of the context of its last async_next, where its
+    // turns are queued: expired once that context shut down.
+    net::execution_context* context = nullptr;
+    std::weak_ptr<sweep_queue> turns;
 
     // With a backend: while a replay is on its way, live events wait in
     // `pending`; once it came, live events up to `live_after` (the last one
@@ -267,15 +273,19 @@ inline constexpr std::size_t sweep_part = 8;
 
 // The publishes of one broadcaster that async_publish let run ahead of
 // the fan-out (broadcaster_options::publish_ahead), numbered in the order
-// they started: which are still being handed out, and the completions
+// they were made: which are still being handed out, and the completions
 // waiting for earlier ones to be. Publish k completes once every publish
-// before k - ahead + 1 is handed out, whichever order they were handed out
+// before k - ahead + 1 was handed out, whatever order they were handed out
 // in (one queue per execution context: contexts pass their markers
 // independently).
+//
+// A publish takes its number, and its markers are queued, when it is made;
+// its completion handler comes with the initiation, which a deferred
+// operation makes later (or never): it then completes at once if its turn
+// came meanwhile.
 struct publish_window {
     struct waiter {
-        std::uint64_t number;
-        waiting_handler<std::string> h; // no handler once cancelled
+        waiting_handler<std::string> h; // its executor counts as work until it completes
         std::string id;
     };
 
@@ -283,95 +293,91 @@ struct publish_window {
 
     std::size_t const ahead;
     std::mutex mutex;
-    std::uint64_t next = 0;     // the number of the next publish
-    std::uint64_t oldest = 0;   // the oldest publish not handed out
-    std::deque<bool> out;       // from `oldest` on: whether it was handed out
-    std::deque<waiter> waiting; // consecutive numbers; only ever move-constructed: see sweep(ready_list&&)
+    std::uint64_t next = 0;                   // the number of the next publish
+    std::uint64_t oldest = 0;                 // the oldest publish not handed out
+    std::deque<bool> out;                     // from `oldest` on: whether it was handed out
+    std::map<std::uint64_t, waiter> waiting;  // by number
 
-    // One more publish is on its way out; the mutex is held. Queues its
-    // completion when it must wait, and makes it cancellable. Returns its
-    // number.
-    template <class Handler>
-    std::uint64_t start(Handler handler, std::string&& id, std::shared_ptr<publish_window> const& self)
+    // Numbers a publish.
+    std::uint64_t make()
     {
-        std::uint64_t const number = next++;
+        std::lock_guard lock(mutex);
         out.push_back(false);
-        if (number < oldest + ahead) {
+        return next++;
+    }
+
+    // Publish `number`'s completion: run at once if its turn came, else
+    // queued, cancellable, until it does. The waiting completions are
+    // posted with the mutex held, so that a context shutting down
+    // (abandon) never sees one between its removal and its post.
+    template <class Handler>
+    void start(std::uint64_t number, Handler handler, std::string id, std::shared_ptr<publish_window> const& self)
+    {
+        std::lock_guard lock(mutex);
+        if (released(number)) {
             auto ex = detail::handler_executor(handler);
             net::post(ex, net::append(std::move(handler), error_code(), std::move(id)));
-            return number;
+            return;
         }
         auto slot = net::get_associated_cancellation_slot(handler);
-        waiting.push_back({number, waiting_handler<std::string>::make(std::move(handler), slot), std::move(id)});
+        auto w = waiting_handler<std::string>::make(std::move(handler), slot);
+        w.executor = net::prefer(w.executor, net::execution::outstanding_work.tracked);
+        auto const it = waiting.emplace(number, waiter{std::move(w), std::move(id)}).first;
         if (slot.is_connected()) {
-            // Runs on the handler's executor. The event stays published:
-            // only the wait ends, so no `total` cancellation.
-            slot.assign([w = self, number](net::cancellation_type type) {
-                if ((type & (net::cancellation_type::terminal | net::cancellation_type::partial)) != net::cancellation_type::none)
-                    w->cancel(number);
-            });
+            try {
+                // Runs on the handler's executor. The event stays
+                // published: only the wait ends, so no `total` cancellation.
+                slot.assign([window = self, number](net::cancellation_type type) {
+                    if ((type & (net::cancellation_type::terminal | net::cancellation_type::partial)) != net::cancellation_type::none)
+                        window->cancel(number);
+                });
+            } catch (...) {
+                waiting.erase(it);
+                throw;
+            }
         }
-        return number;
     }
 
     // Publish `number` was handed out: the completions it and the ones
-    // before it held back go. A cancelled one held its place until now.
+    // before it held back go.
     void handed_out(std::uint64_t number)
     {
-        std::optional<waiter> first;
-        std::vector<waiter> more; // publishes handed out out of order
-        {
-            std::lock_guard lock(mutex);
-            out[static_cast<std::size_t>(number - oldest)] = true;
-            while (!out.empty() && out.front()) {
-                out.pop_front();
-                ++oldest;
-            }
-            while (!waiting.empty() && waiting.front().number < oldest + ahead) {
-                if (waiting.front().h.handler) {
-                    if (!first)
-                        first.emplace(std::move(waiting.front()));
-                    else
-                        more.push_back(std::move(waiting.front()));
-                }
-                waiting.pop_front();
-            }
+        std::lock_guard lock(mutex);
+        out[static_cast<std::size_t>(number - oldest)] = true;
+        while (!out.empty() && out.front()) {
+            out.pop_front();
+            ++oldest;
         }
-        if (first)
-            std::move(first->h).post(error_code(), std::move(first->id));
-        for (auto& w : more)
-            std::move(w.h).post(error_code(), std::move(w.id));
+        while (!waiting.empty() && released(waiting.begin()->first)) {
+            auto node = waiting.extract(waiting.begin());
+            std::move(node.mapped().h).post(error_code(), std::move(node.mapped().id));
+        }
+    }
+
+    // Whether publish `number` may complete; the mutex is held.
+    bool released(std::uint64_t number) const noexcept
+    {
+        return number < oldest || number - oldest < ahead;
     }
 
     // Destroys, without running them, the waiting completions of a context
-    // that is shutting down; their places are kept.
+    // that is shutting down.
     void abandon(net::execution_context& context)
     {
-        std::vector<waiter> gone;
-        {
-            std::lock_guard lock(mutex);
-            for (auto& w : waiting) {
-                if (w.h.handler && &net::query(w.h.executor, net::execution::context_as<net::execution_context&>) == &context)
-                    gone.push_back(std::move(w));
-            }
-        }
+        std::lock_guard lock(mutex);
+        std::erase_if(waiting, [&](auto const& w) {
+            return &net::query(w.second.h.executor, net::execution::context_as<net::execution_context&>) == &context;
+        });
     }
 
     // Completes the waiting completion of publish `number` with
     // operation_aborted, unless it was completed already.
     void cancel(std::uint64_t number)
     {
-        std::optional<waiter> w;
-        {
-            std::lock_guard lock(mutex);
-            if (waiting.empty() || number < waiting.front().number)
-                return;
-            auto& x = waiting[static_cast<std::size_t>(number - waiting.front().number)];
-            if (!x.h.handler)
-                return;
-            w.emplace(std::move(x)); // x keeps its place, with no handler
-        }
-        std::move(w->h).post(net::error::operation_aborted, std::move(w->id));
+        std::lock_guard lock(mutex);
+        auto node = waiting.extract(number);
+        if (node)
+            std::move(node.mapped().h).post(net::error::operation_aborted, std::move(node.mapped().id));
     }
 };
 
@@ -408,7 +414,16 @@ public:
 
     static constexpr int max_sweeps = 2;
 
-    explicit sweep_queue(net::execution_context& context) : net::execution_context::service(context) {}
+    explicit sweep_queue(net::execution_context& context)
+        : net::execution_context::service(context)
+        , alive_(this, [](sweep_queue*) {})
+    {
+    }
+
+    // A handle that expires when the context shuts down. It does not keep
+    // the queue alive: it tells whether it still is, to a thread that does
+    // not race with the context's destruction.
+    std::weak_ptr<sweep_queue> handle() const noexcept { return alive_; }
 
     // The queue of the context an executor belongs to.
     static sweep_queue& of(net::any_io_executor const& ex)
@@ -432,13 +447,20 @@ public:
             net::post(where, op{this, where});
     }
 
+    // Keeps a weak reference to a window that a completion of this
+    // context waits in, to destroy it on shutdown.
+    void watch(std::shared_ptr<publish_window> const& window)
+    {
+        std::lock_guard lock(mutex_);
+        remember(window);
+    }
+
     // Tells `marker` once every handler queued so far has been run: at
     // once when none is queued.
     void add_marker(publish_marker marker)
     {
         {
             std::lock_guard lock(mutex_);
-            remember(marker.window);
             if (!items_.empty()) {
                 markers_.emplace_back(taken_ + items_.size(), std::move(marker));
                 return;
@@ -519,6 +541,7 @@ private:
             markers.swap(markers_);
             windows.swap(windows_);
         }
+        alive_.reset();
         for (auto const& w : windows) {
             if (auto const window = w.lock())
                 window->abandon(context());
@@ -553,15 +576,13 @@ private:
     std::deque<std::pair<std::uint64_t, publish_marker>> markers_; // (taken count that passes it, marker)
     std::deque<std::pair<next_waiter, serialized>> items_; // only ever move-constructed: see sweep(ready_list&&)
     std::vector<std::weak_ptr<publish_window>> windows_;
+    std::shared_ptr<sweep_queue> alive_; // owns nothing: reset on shutdown
     int sweeps_ = 0;
 };
 
-// `woke`, when given, gets the contexts whose queues were added to.
-inline void sweep(ready_list&& ready, std::vector<net::execution_context*>* woke = nullptr)
+inline void sweep(ready_list&& ready)
 {
     if (ready.size() == 1) {
-        if (woke)
-            woke->push_back(&net::query(ready.front().first.executor, net::execution::context_as<net::execution_context&>));
         sweep_queue::add(std::move(ready.front()));
         ready.clear();
         return;
@@ -587,8 +608,6 @@ inline void sweep(ready_list&& ready, std::vector<net::execution_context*>* woke
         }
     }
     ready.clear();
-    if (woke)
-        woke->insert(woke->end(), contexts.begin(), contexts.end());
     for (std::size_t i = 0; i < groups.size(); ++i) {
         auto const where = sweep_executor(groups[i].front().first.executor);
         net::use_service<sweep_queue>(*contexts[i]).add(std::move(groups[i]), where);
@@ -597,12 +616,11 @@ inline void sweep(ready_list&& ready, std::vector<net::execution_context*>* woke
 
 struct complete_ready {
     ready_list& r;
-    std::vector<net::execution_context*>* woke = nullptr;
 
     ~complete_ready()
     {
         if (!r.empty())
-            sweep(std::move(r), woke);
+            sweep(std::move(r));
     }
 };
 
@@ -783,6 +801,11 @@ inline void subscription::start(detail::next_waiter handler, net::cancellation_s
 {
     auto& topic = *sub_->topic;
     std::unique_lock lock(topic.mutex);
+    auto* const context = &net::query(handler.executor, net::execution::context_as<net::execution_context&>);
+    if (context != sub_->context || sub_->turns.expired()) {
+        sub_->context = context;
+        sub_->turns = net::use_service<detail::sweep_queue>(*context).handle();
+    }
     if (sub_->failed)
         return std::move(handler).post(sub_->failed, std::nullopt);
     if (sub_->queued() != 0) {
@@ -878,13 +901,13 @@ std::string broadcaster::publish(std::string_view topic_name, basic_message<Allo
 }
 
 template <class Allocator>
-std::string broadcaster::publish_waking(std::string_view topic_name, basic_message<Allocator> const& msg, std::vector<net::execution_context*>* woke)
+std::string broadcaster::publish_waking(std::string_view topic_name, basic_message<Allocator> const& msg, std::vector<std::shared_ptr<detail::sweep_queue>>* queues)
 {
     auto topic = find(topic_name, true);
     // Waiting subscribers are completed after the mutex is released (by a
     // sweep), so their streams can take from the topic meanwhile.
     detail::ready_list ready;
-    detail::complete_ready completer{ready, woke};
+    detail::complete_ready completer{ready};
     std::lock_guard lock(topic->mutex);
 
     // The id: the message's own, or the next of the topic for an event.
@@ -925,6 +948,20 @@ std::string broadcaster::publish_waking(std::string_view topic_name, basic_messa
     }
     for (auto* s : topic->subscribers)
         s->deliver(bytes, ready);
+    if (queues) {
+        // Usually one context: a subscriber's queue is compared with the
+        // one before, by owner, without touching the reference counts.
+        auto const same = [](auto const& a, auto const& b) { return !a.owner_before(b) && !b.owner_before(a); };
+        std::weak_ptr<detail::sweep_queue> const* last = nullptr;
+        for (auto const* s : topic->subscribers) {
+            if (last && same(s->turns, *last))
+                continue;
+            last = &s->turns;
+            auto q = s->turns.lock();
+            if (q && std::find_if(queues->begin(), queues->end(), [&](auto const& o) { return same(o, q); }) == queues->end())
+                queues->push_back(std::move(q));
+        }
+    }
     return id;
 }
 
@@ -936,9 +973,32 @@ auto broadcaster::async_publish(std::string_view topic, basic_message<Allocator>
     error_code ec;
     std::string id;
     serialized bytes;
-    std::vector<net::execution_context*> woke; // with publish_ahead
-    if (!backend_)
-        id = publish_waking(topic, msg, window_ ? &woke : nullptr);
+    std::uint64_t number = 0; // with publish_ahead
+    if (!backend_ && window_) {
+        // It is handed out once the sweep queue of every context its
+        // subscribers wait on has run the turns queued before it.
+        std::vector<std::shared_ptr<detail::sweep_queue>> queues;
+        id = publish_waking(topic, msg, &queues);
+        number = window_->make();
+        detail::publish_marker marker{window_, number, nullptr};
+        if (queues.size() > 1)
+            marker.queues = std::make_shared<std::atomic<std::size_t>>(queues.size());
+        std::size_t placed = 0;
+        try {
+            for (auto const& q : queues) {
+                q->add_marker(marker);
+                ++placed;
+            }
+        } catch (...) {
+            // The markers not placed count as passed: the window goes on.
+            for (; placed < queues.size(); ++placed)
+                marker.passed();
+            throw;
+        }
+        if (queues.empty())
+            window_->handed_out(number);
+    } else if (!backend_)
+        id = publish(topic, msg);
     else if (msg.id())
         ec = error::id_not_allowed;
     else
@@ -953,23 +1013,10 @@ auto broadcaster::async_publish(std::string_view topic, basic_message<Allocator>
            serialized bytes,
            bool with_id,
            std::size_t keep,
-           std::vector<net::execution_context*> woke) {
+           std::uint64_t number) {
             if (!backend && window) {
-                // Its subscribers' turns are queued on the contexts it woke
-                // them on: it is handed out once the sweep of each, and of
-                // the completion handler's context, has run them.
-                auto* const own = &net::query(detail::handler_executor(handler), net::execution::context_as<net::execution_context&>);
-                if (std::find(woke.begin(), woke.end(), own) == woke.end())
-                    woke.push_back(own);
-                detail::publish_marker marker{window, 0, nullptr};
-                if (woke.size() > 1)
-                    marker.queues = std::make_shared<std::atomic<std::size_t>>(woke.size());
-                {
-                    std::lock_guard lock(window->mutex);
-                    marker.number = window->start(std::move(handler), std::move(id), window);
-                }
-                for (auto* const context : woke)
-                    net::use_service<detail::sweep_queue>(*context).add_marker(marker);
+                detail::sweep_queue::of(detail::handler_executor(handler)).watch(window);
+                window->start(number, std::move(handler), std::move(id), window);
             } else if (!backend || ec || bytes.empty()) {
                 auto ex = detail::handler_executor(handler);
                 net::post(ex, net::append(std::move(handler), ec, std::move(id)));
@@ -997,7 +1044,7 @@ auto broadcaster::async_publish(std::string_view topic, basic_message<Allocator>
         std::move(bytes),
         msg.data().has_value(),
         options_.history_count,
-        std::move(woke)
+        number
     );
 }
 
