@@ -810,6 +810,58 @@ TEST_CASE("broadcaster: a deferred async_publish takes its place against publish
     CHECK(got() == 2 * subscribers);
 }
 
+TEST_CASE("broadcaster: a deferred async_publish launched twice completes twice", "[broadcaster]")
+{
+    // Both launches share the event's place; cancelling one leaves the
+    // other waiting for its turn.
+    sse::broadcaster_options o;
+    o.publish_ahead = 1;
+    sse::broadcaster hub(o);
+    net::io_context ioc;
+    auto rd = std::make_shared<reader>(hub.subscribe("t"), ioc, 2);
+    rd->next();
+    hub.async_publish("t", sse::message{}.data("1"), net::bind_executor(ioc, [](sse::error_code, std::string) {}));
+    auto second = hub.async_publish("t", sse::message{}.data("2"), net::deferred);
+    std::vector<std::pair<sse::error_code, std::string>> done;
+    auto const record = [&](sse::error_code ec, std::string id) { done.emplace_back(ec, std::move(id)); };
+    net::cancellation_signal cancel;
+    second(net::bind_executor(ioc, record));
+    second(net::bind_cancellation_slot(cancel.slot(), net::bind_executor(ioc, record)));
+    cancel.emit(net::cancellation_type::terminal);
+    ioc.run();
+    REQUIRE(done.size() == 2);
+    CHECK(done[0] == std::pair<sse::error_code, std::string>(net::error::operation_aborted, "2")); // at once
+    CHECK(done[1] == std::pair<sse::error_code, std::string>(sse::error_code(), "2"));
+    CHECK(rd->got == 2);
+}
+
+TEST_CASE("broadcaster: a subscription that outlived the context it waited on holds no publish back", "[broadcaster]")
+{
+    sse::broadcaster_options o;
+    o.publish_ahead = 1;
+    sse::broadcaster hub(o);
+    auto sub = hub.subscribe("t");
+    {
+        net::io_context gone;
+        int got = 0;
+        sub.async_next(net::bind_executor(gone, [&](sse::error_code, std::optional<sse::serialized>) { ++got; }));
+        hub.publish("t", sse::message{}.data("1"));
+        gone.run();
+        REQUIRE(got == 1);
+    }
+    net::io_context ioc;
+    std::vector<std::string> ids;
+    for (int i = 0; i < 3; ++i) {
+        hub.async_publish("t", sse::message{}.data("x"), net::bind_executor(ioc, [&](sse::error_code ec, std::string id) {
+            CHECK(!ec);
+            ids.push_back(std::move(id));
+        }));
+    }
+    ioc.run();
+    CHECK(ids == std::vector<std::string>{"2", "3", "4"});
+    CHECK(sub.queued() == 3);
+}
+
 TEST_CASE("broadcaster: a cancelled publish_ahead wait ends at once and keeps its place", "[broadcaster]")
 {
     // publish_ahead = 1. The first event goes to 20 waiting subscribers,

@@ -296,7 +296,8 @@ struct publish_window {
     std::uint64_t next = 0;                   // the number of the next publish
     std::uint64_t oldest = 0;                 // the oldest publish not handed out
     std::deque<bool> out;                     // from `oldest` on: whether it was handed out
-    std::map<std::uint64_t, waiter> waiting;  // by number
+    std::uint64_t launches = 0;               // completions ever given: a deferred operation may be launched twice
+    std::map<std::pair<std::uint64_t, std::uint64_t>, waiter> waiting; // by (number, launch)
 
     // Numbers a publish.
     std::uint64_t make()
@@ -322,14 +323,15 @@ struct publish_window {
         auto slot = net::get_associated_cancellation_slot(handler);
         auto w = waiting_handler<std::string>::make(std::move(handler), slot);
         w.executor = net::prefer(w.executor, net::execution::outstanding_work.tracked);
-        auto const it = waiting.emplace(number, waiter{std::move(w), std::move(id)}).first;
+        std::pair const key(number, launches++);
+        auto const it = waiting.emplace(key, waiter{std::move(w), std::move(id)}).first;
         if (slot.is_connected()) {
             try {
                 // Runs on the handler's executor. The event stays
                 // published: only the wait ends, so no `total` cancellation.
-                slot.assign([window = self, number](net::cancellation_type type) {
+                slot.assign([window = self, key](net::cancellation_type type) {
                     if ((type & (net::cancellation_type::terminal | net::cancellation_type::partial)) != net::cancellation_type::none)
-                        window->cancel(number);
+                        window->cancel(key);
                 });
             } catch (...) {
                 waiting.erase(it);
@@ -348,7 +350,7 @@ struct publish_window {
             out.pop_front();
             ++oldest;
         }
-        while (!waiting.empty() && released(waiting.begin()->first)) {
+        while (!waiting.empty() && released(waiting.begin()->first.first)) {
             auto node = waiting.extract(waiting.begin());
             std::move(node.mapped().h).post(error_code(), std::move(node.mapped().id));
         }
@@ -370,20 +372,20 @@ struct publish_window {
         });
     }
 
-    // Completes the waiting completion of publish `number` with
-    // operation_aborted, unless it was completed already.
-    void cancel(std::uint64_t number)
+    // Completes a waiting completion with operation_aborted, unless it was
+    // completed already.
+    void cancel(std::pair<std::uint64_t, std::uint64_t> key)
     {
         std::lock_guard lock(mutex);
-        auto node = waiting.extract(number);
+        auto node = waiting.extract(key);
         if (node)
             std::move(node.mapped().h).post(net::error::operation_aborted, std::move(node.mapped().id));
     }
 };
 
 // A publish to be handed out by the sweep queue of each execution context
-// it woke a subscriber on (and of its completion handler's): it is handed
-// out once every one of them has passed it.
+// its topic's subscribers last waited on: it is handed out once every one
+// of them has passed it.
 struct publish_marker {
     std::shared_ptr<publish_window> window;
     std::uint64_t number = 0;
@@ -407,37 +409,37 @@ struct publish_marker {
 // threads sweeps on more than one. A marker tells a publish_window when
 // everything queued before it has been taken: one pass over the
 // subscribers that were ready.
-class sweep_queue final : public net::execution_context::service {
+//
+// A service of the context owns it (sweep_queue_service); a publisher may
+// hold it a moment longer, so once the context shut down it is closed:
+// what is added then is dropped, and a marker passes at once.
+class sweep_queue {
 public:
-    using key_type = sweep_queue;
-    static inline net::execution_context::id id;
-
     static constexpr int max_sweeps = 2;
 
-    explicit sweep_queue(net::execution_context& context)
-        : net::execution_context::service(context)
-        , alive_(this, [](sweep_queue*) {})
-    {
-    }
-
-    // A handle that expires when the context shuts down. It does not keep
-    // the queue alive: it tells whether it still is, to a thread that does
-    // not race with the context's destruction.
-    std::weak_ptr<sweep_queue> handle() const noexcept { return alive_; }
-
-    // The queue of the context an executor belongs to.
+    // The queue of a context, or of the context an executor belongs to.
+    static sweep_queue& of(net::execution_context& context);
     static sweep_queue& of(net::any_io_executor const& ex)
     {
-        return net::use_service<sweep_queue>(net::query(ex, net::execution::context_as<net::execution_context&>));
+        return of(net::query(ex, net::execution::context_as<net::execution_context&>));
     }
+
+    // A handle to the queue of a context, for a subscriber to give its
+    // publishers.
+    static std::weak_ptr<sweep_queue> handle(net::execution_context& context);
 
     // Queues the handlers of one context; `where` is an executor of it
     // that a sweep may run on.
     void add(ready_list&& group, net::any_io_executor const& where)
     {
         bool start = false;
+        ready_list dropped;
         {
             std::lock_guard lock(mutex_);
+            if (closed_) {
+                dropped.swap(group);
+                return;
+            }
             for (auto& r : group)
                 items_.push_back(std::move(r));
             start = claim_sweep();
@@ -445,28 +447,6 @@ public:
         group.clear();
         if (start)
             net::post(where, op{this, where});
-    }
-
-    // Keeps a weak reference to a window that a completion of this
-    // context waits in, to destroy it on shutdown.
-    void watch(std::shared_ptr<publish_window> const& window)
-    {
-        std::lock_guard lock(mutex_);
-        remember(window);
-    }
-
-    // Tells `marker` once every handler queued so far has been run: at
-    // once when none is queued.
-    void add_marker(publish_marker marker)
-    {
-        {
-            std::lock_guard lock(mutex_);
-            if (!items_.empty()) {
-                markers_.emplace_back(taken_ + items_.size(), std::move(marker));
-                return;
-            }
-        }
-        marker.passed();
     }
 
     // Queues one handler in the queue of its executor's context, behind
@@ -478,6 +458,8 @@ public:
         bool start = false;
         {
             std::lock_guard lock(queue.mutex_);
+            if (queue.closed_)
+                return; // the item is destroyed by the caller, outside the lock
             queue.items_.push_back(std::move(item));
             start = queue.claim_sweep();
         }
@@ -485,9 +467,64 @@ public:
             net::post(where, op{&queue, where});
     }
 
+    // Keeps a weak reference to a window that a completion of this
+    // context waits in, to destroy the completion on shutdown. False once
+    // the context shut down: the completion is not to wait.
+    bool watch(std::shared_ptr<publish_window> const& window)
+    {
+        std::lock_guard lock(mutex_);
+        if (closed_)
+            return false;
+        for (auto const& w : windows_) {
+            if (!w.owner_before(window) && !window.owner_before(w))
+                return true;
+        }
+        std::erase_if(windows_, [](auto const& w) { return w.expired(); });
+        windows_.push_back(window);
+        return true;
+    }
+
+    // Tells `marker` once every handler queued so far has been run: at
+    // once when none is queued.
+    void add_marker(publish_marker marker)
+    {
+        {
+            std::lock_guard lock(mutex_);
+            if (!items_.empty() && !closed_) {
+                markers_.emplace_back(taken_ + items_.size(), std::move(marker));
+                return;
+            }
+        }
+        marker.passed();
+    }
+
+    // The handlers are destroyed, not run. A broadcaster may outlive the
+    // context: the completions of this context that wait in its window are
+    // destroyed too, and the events this queue was handing out count as
+    // handed out, so that publishes on other contexts go on.
+    void shutdown(net::execution_context& context)
+    {
+        std::deque<std::pair<next_waiter, serialized>> items;
+        std::deque<std::pair<std::uint64_t, publish_marker>> markers;
+        std::vector<std::weak_ptr<publish_window>> windows;
+        {
+            std::lock_guard lock(mutex_);
+            closed_ = true;
+            items.swap(items_);
+            markers.swap(markers_);
+            windows.swap(windows_);
+        }
+        for (auto const& w : windows) {
+            if (auto const window = w.lock())
+                window->abandon(context);
+        }
+        for (auto const& m : markers)
+            m.second.passed();
+    }
+
 private:
     struct op {
-        sweep_queue* queue;
+        sweep_queue* queue; // a sweep runs only while its context does
         net::any_io_executor where;
 
         void operator()() { queue->sweep(std::move(*this)); }
@@ -526,42 +563,6 @@ private:
         }
     }
 
-    // The handlers are destroyed, not run. A broadcaster may outlive the
-    // context: the completions of this context that wait in its window are
-    // destroyed too, and the events this queue was handing out count as
-    // handed out, so that publishes on other contexts go on.
-    void shutdown() override
-    {
-        std::deque<std::pair<next_waiter, serialized>> items;
-        std::deque<std::pair<std::uint64_t, publish_marker>> markers;
-        std::vector<std::weak_ptr<publish_window>> windows;
-        {
-            std::lock_guard lock(mutex_);
-            items.swap(items_);
-            markers.swap(markers_);
-            windows.swap(windows_);
-        }
-        alive_.reset();
-        for (auto const& w : windows) {
-            if (auto const window = w.lock())
-                window->abandon(context());
-        }
-        for (auto const& m : markers)
-            m.second.passed();
-    }
-
-    // Keeps a weak reference to a window that completions of this context
-    // may wait in; the mutex is held.
-    void remember(std::shared_ptr<publish_window> const& window)
-    {
-        for (auto const& w : windows_) {
-            if (!w.owner_before(window) && !window.owner_before(w))
-                return;
-        }
-        std::erase_if(windows_, [](auto const& w) { return w.expired(); });
-        windows_.push_back(window);
-    }
-
     // Whether a new sweep should start; the mutex is held.
     bool claim_sweep() noexcept
     {
@@ -576,9 +577,37 @@ private:
     std::deque<std::pair<std::uint64_t, publish_marker>> markers_; // (taken count that passes it, marker)
     std::deque<std::pair<next_waiter, serialized>> items_; // only ever move-constructed: see sweep(ready_list&&)
     std::vector<std::weak_ptr<publish_window>> windows_;
-    std::shared_ptr<sweep_queue> alive_; // owns nothing: reset on shutdown
     int sweeps_ = 0;
+    bool closed_ = false;
 };
+
+// The owner of a context's sweep queue.
+class sweep_queue_service final : public net::execution_context::service {
+public:
+    using key_type = sweep_queue_service;
+    static inline net::execution_context::id id;
+
+    explicit sweep_queue_service(net::execution_context& context)
+        : net::execution_context::service(context)
+        , queue(std::make_shared<sweep_queue>())
+    {
+    }
+
+    std::shared_ptr<sweep_queue> const queue;
+
+private:
+    void shutdown() override { queue->shutdown(context()); }
+};
+
+inline sweep_queue& sweep_queue::of(net::execution_context& context)
+{
+    return *net::use_service<sweep_queue_service>(context).queue;
+}
+
+inline std::weak_ptr<sweep_queue> sweep_queue::handle(net::execution_context& context)
+{
+    return net::use_service<sweep_queue_service>(context).queue;
+}
 
 inline void sweep(ready_list&& ready)
 {
@@ -610,7 +639,7 @@ inline void sweep(ready_list&& ready)
     ready.clear();
     for (std::size_t i = 0; i < groups.size(); ++i) {
         auto const where = sweep_executor(groups[i].front().first.executor);
-        net::use_service<sweep_queue>(*contexts[i]).add(std::move(groups[i]), where);
+        sweep_queue::of(*contexts[i]).add(std::move(groups[i]), where);
     }
 }
 
@@ -804,7 +833,7 @@ inline void subscription::start(detail::next_waiter handler, net::cancellation_s
     auto* const context = &net::query(handler.executor, net::execution::context_as<net::execution_context&>);
     if (context != sub_->context || sub_->turns.expired()) {
         sub_->context = context;
-        sub_->turns = net::use_service<detail::sweep_queue>(*context).handle();
+        sub_->turns = detail::sweep_queue::handle(*context);
     }
     if (sub_->failed)
         return std::move(handler).post(sub_->failed, std::nullopt);
@@ -957,8 +986,9 @@ std::string broadcaster::publish_waking(std::string_view topic_name, basic_messa
             if (last && same(s->turns, *last))
                 continue;
             last = &s->turns;
-            auto q = s->turns.lock();
-            if (q && std::find_if(queues->begin(), queues->end(), [&](auto const& o) { return same(o, q); }) == queues->end())
+            if (std::find_if(queues->begin(), queues->end(), [&](auto const& q) { return same(q, s->turns); }) != queues->end())
+                continue;
+            if (auto q = s->turns.lock())
                 queues->push_back(std::move(q));
         }
     }
@@ -979,10 +1009,10 @@ auto broadcaster::async_publish(std::string_view topic, basic_message<Allocator>
         // subscribers wait on has run the turns queued before it.
         std::vector<std::shared_ptr<detail::sweep_queue>> queues;
         id = publish_waking(topic, msg, &queues);
-        number = window_->make();
-        detail::publish_marker marker{window_, number, nullptr};
+        detail::publish_marker marker{window_, 0, nullptr};
         if (queues.size() > 1)
             marker.queues = std::make_shared<std::atomic<std::size_t>>(queues.size());
+        number = marker.number = window_->make(); // nothing between here and the markers throws but add_marker
         std::size_t placed = 0;
         try {
             for (auto const& q : queues) {
@@ -1015,8 +1045,9 @@ auto broadcaster::async_publish(std::string_view topic, basic_message<Allocator>
            std::size_t keep,
            std::uint64_t number) {
             if (!backend && window) {
-                detail::sweep_queue::of(detail::handler_executor(handler)).watch(window);
-                window->start(number, std::move(handler), std::move(id), window);
+                // A context that shut down destroys the handler, not runs it.
+                if (detail::sweep_queue::of(detail::handler_executor(handler)).watch(window))
+                    window->start(number, std::move(handler), std::move(id), window);
             } else if (!backend || ec || bytes.empty()) {
                 auto ex = detail::handler_executor(handler);
                 net::post(ex, net::append(std::move(handler), ec, std::move(id)));
