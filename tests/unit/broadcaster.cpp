@@ -86,6 +86,33 @@ struct reader : std::enable_shared_from_this<reader> {
     std::vector<sse::event> events() const { return sse::parse_events(wire); }
 };
 
+// Options with publish_ahead = n.
+sse::broadcaster_options ahead(std::size_t n)
+{
+    sse::broadcaster_options o;
+    o.publish_ahead = n;
+    return o;
+}
+
+// Adds `n` readers of topic "t" on `ioc`, each for `want` events, that
+// wait from now on (the context need not run).
+void add_waiting_readers(std::vector<std::shared_ptr<reader>>& readers, sse::broadcaster& hub, net::io_context& ioc, std::size_t n, std::size_t want)
+{
+    for (std::size_t i = 0; i < n; ++i) {
+        readers.push_back(std::make_shared<reader>(hub.subscribe("t"), ioc, want));
+        readers.back()->next();
+    }
+}
+
+// The events the readers got, in all.
+std::size_t total_got(std::vector<std::shared_ptr<reader>> const& readers)
+{
+    std::size_t n = 0;
+    for (auto const& rd : readers)
+        n += rd->got;
+    return n;
+}
+
 // Runs an io_context on a few threads for the life of the object.
 struct runner {
     net::io_context ioc;
@@ -586,23 +613,12 @@ TEST_CASE("broadcaster: async_publish with publish_ahead waits for earlier event
     // turn, without waiting for it; the third only once the first event
     // has reached every subscriber that waited for it.
     constexpr std::size_t subscribers = 20;
-    sse::broadcaster_options o;
-    o.publish_ahead = 2;
-    sse::broadcaster hub(o);
+    sse::broadcaster hub(ahead(2));
     net::io_context ioc;
     auto const work = net::make_work_guard(ioc);
     std::vector<std::shared_ptr<reader>> readers;
-    for (std::size_t i = 0; i < subscribers; ++i) {
-        readers.push_back(std::make_shared<reader>(hub.subscribe("t"), ioc, 1));
-        readers.back()->start();
-    }
-    ioc.poll(); // every reader waits
-    auto const got = [&] {
-        std::size_t n = 0;
-        for (auto const& rd : readers)
-            n += rd->got;
-        return n;
-    };
+    add_waiting_readers(readers, hub, ioc, subscribers, 1);
+    auto const got = [&] { return total_got(readers); };
     std::vector<std::string> ids;
     std::vector<std::size_t> got_then; // deliveries made when each completed
     for (int i = 0; i < 3; ++i) {
@@ -627,9 +643,7 @@ TEST_CASE("broadcaster: publish_ahead never waits for a subscriber that is not r
     // A subscriber that is not waiting (its stream is writing, or its
     // socket is full) is not queued for a turn: nothing holds a publish
     // back, whatever the bound.
-    sse::broadcaster_options o;
-    o.publish_ahead = 1;
-    sse::broadcaster hub(o);
+    sse::broadcaster hub(ahead(1));
     net::io_context ioc;
     auto busy = hub.subscribe("t");
     std::vector<std::string> ids;
@@ -651,9 +665,7 @@ TEST_CASE("broadcaster: publish_ahead with a publisher and subscribers on four t
     // subscriber gets every event in order.
     constexpr std::size_t subscribers = 50;
     constexpr int events = 300;
-    sse::broadcaster_options o;
-    o.publish_ahead = 3;
-    sse::broadcaster hub(o);
+    sse::broadcaster hub(ahead(3));
     runner r(4);
     std::vector<std::shared_ptr<reader>> readers;
     for (std::size_t i = 0; i < subscribers; ++i) {
@@ -688,19 +700,13 @@ TEST_CASE("broadcaster: publish_ahead bounds a publisher whose subscribers are o
     // The completions run on `pub`; 10 subscribers on `a`, 10 on `b`.
     // With publish_ahead = 1 the second and third publishes complete only
     // once the first event was handed out on both contexts.
-    sse::broadcaster_options o;
-    o.publish_ahead = 1;
-    sse::broadcaster hub(o);
+    sse::broadcaster hub(ahead(1));
     net::io_context pub;
     net::io_context a;
     net::io_context b;
     std::vector<std::shared_ptr<reader>> readers;
-    for (auto* ctx : {&a, &b}) {
-        for (int i = 0; i < 10; ++i) {
-            readers.push_back(std::make_shared<reader>(hub.subscribe("t"), *ctx, 3));
-            readers.back()->next();
-        }
-    }
+    add_waiting_readers(readers, hub, a, 10, 3);
+    add_waiting_readers(readers, hub, b, 10, 3);
     auto const poll = [](net::io_context& ctx) {
         ctx.restart(); // it stopped when it ran out of work
         ctx.poll();
@@ -735,9 +741,7 @@ TEST_CASE("broadcaster: publish_ahead with a publisher on a context of its own a
     // contexts of two threads each get every event, in order.
     constexpr std::size_t per_context = 20;
     constexpr int events = 200;
-    sse::broadcaster_options o;
-    o.publish_ahead = 2;
-    sse::broadcaster hub(o);
+    sse::broadcaster hub(ahead(2));
     runner a(2);
     runner b(2);
     std::vector<std::shared_ptr<reader>> readers;
@@ -776,21 +780,11 @@ TEST_CASE("broadcaster: a deferred async_publish takes its place against publish
     // subscribers (a sweep of three parts); launched once it was, the
     // first completes at once.
     constexpr std::size_t subscribers = 20;
-    sse::broadcaster_options o;
-    o.publish_ahead = 1;
-    sse::broadcaster hub(o);
+    sse::broadcaster hub(ahead(1));
     net::io_context ioc;
     std::vector<std::shared_ptr<reader>> readers;
-    for (std::size_t i = 0; i < subscribers; ++i) {
-        readers.push_back(std::make_shared<reader>(hub.subscribe("t"), ioc, 2));
-        readers.back()->next();
-    }
-    auto const got = [&] {
-        std::size_t n = 0;
-        for (auto const& rd : readers)
-            n += rd->got;
-        return n;
-    };
+    add_waiting_readers(readers, hub, ioc, subscribers, 2);
+    auto const got = [&] { return total_got(readers); };
     auto first = hub.async_publish("t", sse::message{}.data("1"), net::deferred);
     std::vector<std::pair<std::string, std::size_t>> done; // (id, deliveries then)
     auto const record = [&](sse::error_code ec, std::string id) {
@@ -814,9 +808,7 @@ TEST_CASE("broadcaster: a deferred async_publish launched twice completes twice"
 {
     // Both launches share the event's place; cancelling one leaves the
     // other waiting for its turn.
-    sse::broadcaster_options o;
-    o.publish_ahead = 1;
-    sse::broadcaster hub(o);
+    sse::broadcaster hub(ahead(1));
     net::io_context ioc;
     auto rd = std::make_shared<reader>(hub.subscribe("t"), ioc, 2);
     rd->next();
@@ -837,9 +829,7 @@ TEST_CASE("broadcaster: a deferred async_publish launched twice completes twice"
 
 TEST_CASE("broadcaster: a subscription that outlived the context it waited on holds no publish back", "[broadcaster]")
 {
-    sse::broadcaster_options o;
-    o.publish_ahead = 1;
-    sse::broadcaster hub(o);
+    sse::broadcaster hub(ahead(1));
     auto sub = hub.subscribe("t");
     {
         net::io_context gone;
@@ -872,23 +862,10 @@ TEST_CASE("broadcaster: a cancelled publish_ahead wait ends at once and keeps it
     // second event reached the 20 that waited for it. A signal emitted
     // again once its wait completed does nothing.
     constexpr std::size_t group = 20;
-    sse::broadcaster_options o;
-    o.publish_ahead = 1;
-    sse::broadcaster hub(o);
+    sse::broadcaster hub(ahead(1));
     net::io_context ioc;
     std::vector<std::shared_ptr<reader>> readers;
-    auto const add_readers = [&](std::size_t want) {
-        for (std::size_t i = 0; i < group; ++i) {
-            readers.push_back(std::make_shared<reader>(hub.subscribe("t"), ioc, want));
-            readers.back()->next(); // waits from now on: the context does not run
-        }
-    };
-    auto const got = [&] {
-        std::size_t n = 0;
-        for (auto const& rd : readers)
-            n += rd->got;
-        return n;
-    };
+    auto const got = [&] { return total_got(readers); };
     struct result {
         int calls = 0;
         sse::error_code ec;
@@ -904,9 +881,9 @@ TEST_CASE("broadcaster: a cancelled publish_ahead wait ends at once and keeps it
             results[i].got_then = got();
         };
     };
-    add_readers(4);
+    add_waiting_readers(readers, hub, ioc, group, 4);
     hub.async_publish("t", sse::message{}.data("1"), net::bind_executor(ioc, record(0)));
-    add_readers(3);
+    add_waiting_readers(readers, hub, ioc, group, 3);
     net::cancellation_signal cancel2;
     net::cancellation_signal cancel4;
     hub.async_publish("t", sse::message{}.data("2"), net::bind_cancellation_slot(cancel2.slot(), net::bind_executor(ioc, record(1))));
@@ -939,9 +916,7 @@ TEST_CASE("broadcaster: a publish_ahead wait ignores total cancellation", "[broa
 {
     // The event is published when the wait begins: a cancellation that
     // requires no side effect cannot be honoured, so the wait goes on.
-    sse::broadcaster_options o;
-    o.publish_ahead = 1;
-    sse::broadcaster hub(o);
+    sse::broadcaster hub(ahead(1));
     net::io_context ioc;
     auto rd = std::make_shared<reader>(hub.subscribe("t"), ioc, 2);
     rd->next();
@@ -963,9 +938,7 @@ TEST_CASE("broadcaster: publishes waiting for their turn when the context goes a
 {
     // The context that would hand the events out is never run: the
     // waiting completions are destroyed with it, not run and not leaked.
-    sse::broadcaster_options o;
-    o.publish_ahead = 1;
-    auto hub = std::make_unique<sse::broadcaster>(o);
+    auto hub = std::make_unique<sse::broadcaster>(ahead(1));
     int completed = 0;
     {
         net::io_context ioc;
@@ -983,9 +956,7 @@ TEST_CASE("broadcaster: publishes waiting on a context that went away hold nothi
     // The broadcaster outlives a context whose publishes wait for their
     // turn: they are destroyed with it, and a publisher on another context
     // is bounded as if they had never been.
-    sse::broadcaster_options o;
-    o.publish_ahead = 1;
-    sse::broadcaster hub(o);
+    sse::broadcaster hub(ahead(1));
     int completed = 0;
     {
         net::io_context ioc;
@@ -1017,9 +988,7 @@ TEST_CASE("broadcaster: a waiting publish of a context that went away is never r
     // has no subscriber, waits behind events that `kept` hands out, and
     // `gone` is destroyed first: its completion is destroyed with it, and
     // handing those events out later must not run (or touch) it.
-    sse::broadcaster_options o;
-    o.publish_ahead = 1;
-    sse::broadcaster hub(o);
+    sse::broadcaster hub(ahead(1));
     net::io_context kept;
     auto rd = std::make_shared<reader>(hub.subscribe("t"), kept, 3);
     rd->next();
