@@ -128,12 +128,13 @@ struct broadcaster_options {
 
         With N > 0, `async_publish` completes once every event published
         before it with `async_publish`, but the N - 1 newest, has been
-        handed out (on the same broadcaster, whatever the topic). An event
-        is handed out once the sweep queue of every execution context its
-        topic's subscribers last waited on (their last `async_next`) has
-        dispatched what was queued there before it: the subscribers it
-        woke, those that had a turn coming, and the turns of other topics
-        and broadcasters on that context. A subscriber that is not ready,
+        handed out (on the same broadcaster, whatever the topic; two
+        publishes made at once on two threads take their places in either
+        order). An event is handed out once the sweep queue of every
+        execution context its topic's subscribers last waited on (their
+        last `async_next`) has taken the turns queued there before it: the
+        subscribers it woke, those that had a turn coming, and the turns of
+        other topics and broadcasters on that context. A subscriber that is not ready,
         because its socket is full or its write is on its way, is never
         waited for; a context that is not run holds back every publisher
         of the broadcaster until it is run or destroyed.
@@ -300,7 +301,8 @@ public:
         `publish_ahead` is taken then (a deferred operation launched twice
         gives both completions that place). While the completion waits for
         its turn it counts as work of its executor, as an I/O operation
-        does. The wait supports per-operation cancellation (terminal and
+        does (an executor that supports `outstanding_work.tracked`, as
+        Asio's I/O executors and strands do). The wait supports per-operation cancellation (terminal and
         partial, not total: the event is published all the same). It then
         completes with `net::error::operation_aborted` and the event's id;
         the event still counts against the bound until it is handed out.

@@ -40,8 +40,8 @@ auto handler_executor(Handler const& handler) noexcept
     static_assert(
         has_associated_executor<Handler>,
         "sse: this completion handler has no associated executor, so there is nowhere to run it: use a "
-        "coroutine's token (net::use_awaitable, net::experimental::use_coro), or bind one with "
-        "net::bind_executor(ex, handler) (see sse/message_source.hpp)"
+        "coroutine's token (net::use_awaitable; in a net::experimental::coro, net::deferred), or bind one "
+        "with net::bind_executor(ex, handler) (see sse/message_source.hpp)"
     );
     using executor = net::associated_executor_t<Handler>;
     static_assert(

@@ -484,18 +484,16 @@ public:
         return true;
     }
 
-    // Tells `marker` once every handler queued so far has been run: at
-    // once when none is queued.
-    void add_marker(publish_marker marker)
+    // Queues `marker`, to pass once every handler queued so far has been
+    // taken. False when none is queued (or the context shut down): the
+    // caller passes it at once.
+    bool add_marker(publish_marker const& marker)
     {
-        {
-            std::lock_guard lock(mutex_);
-            if (!items_.empty() && !closed_) {
-                markers_.emplace_back(taken_ + items_.size(), std::move(marker));
-                return;
-            }
-        }
-        marker.passed();
+        std::lock_guard lock(mutex_);
+        if (items_.empty() || closed_)
+            return false;
+        markers_.emplace_back(taken_ + items_.size(), marker);
+        return true;
     }
 
     // The handlers are destroyed, not run. A broadcaster may outlive the
@@ -553,14 +551,41 @@ private:
             if (!more)
                 --sweeps_;
         }
+        // Should a handler or a post throw (a failed allocation), the
+        // markers taken still pass and the sweep gives its turn back: an
+        // event never stays unhanded-out, nor the queue unswept.
+        struct unwind {
+            sweep_queue& queue;
+            std::vector<publish_marker>& passed;
+            std::size_t next = 0;
+            bool more = false;
+            bool done = false;
+
+            ~unwind()
+            {
+                if (done)
+                    return;
+                for (; next < passed.size(); ++next) {
+                    try {
+                        passed[next].passed();
+                    } catch (...) {
+                    }
+                }
+                if (more) {
+                    std::lock_guard lock(queue.mutex_);
+                    --queue.sweeps_;
+                }
+            }
+        } guard{*this, passed, 0, more};
         for (std::size_t i = 0; i < n; ++i)
             std::move(part[i]->first).dispatch(error_code(), std::move(part[i]->second));
-        for (auto const& m : passed)
-            m.passed();
+        for (; guard.next < passed.size(); ++guard.next)
+            passed[guard.next].passed();
         if (more) {
             auto ex = self.where;
             net::post(ex, std::move(self));
         }
+        guard.done = true;
     }
 
     // Whether a new sweep should start; the mutex is held.
@@ -1013,18 +1038,23 @@ auto broadcaster::async_publish(std::string_view topic, basic_message<Allocator>
         if (queues.size() > 1)
             marker.queues = std::make_shared<std::atomic<std::size_t>>(queues.size());
         number = marker.number = window_->make(); // nothing between here and the markers throws but add_marker
-        std::size_t placed = 0;
+        // The markers not queued pass here, once each, after the loop:
+        // also those an exception (an allocation failure) left unqueued,
+        // so that the window goes on.
+        std::size_t unqueued = 0;
+        std::size_t i = 0;
         try {
-            for (auto const& q : queues) {
-                q->add_marker(marker);
-                ++placed;
+            for (; i < queues.size(); ++i) {
+                if (!queues[i]->add_marker(marker))
+                    ++unqueued;
             }
         } catch (...) {
-            // The markers not placed count as passed: the window goes on.
-            for (; placed < queues.size(); ++placed)
+            for (unqueued += queues.size() - i; unqueued != 0; --unqueued)
                 marker.passed();
             throw;
         }
+        for (; unqueued != 0; --unqueued)
+            marker.passed();
         if (queues.empty())
             window_->handed_out(number);
     } else if (!backend_)
