@@ -134,10 +134,10 @@ struct broadcaster_options {
         execution context its topic's subscribers last waited on (their
         last `async_next`) has taken the turns queued there before it: the
         subscribers it woke, those that had a turn coming, and the turns of
-        other topics and broadcasters on that context. A subscriber that is not ready,
-        because its socket is full or its write is on its way, is never
-        waited for; a context that is not run holds back every publisher
-        of the broadcaster until it is run or destroyed.
+        other topics and broadcasters on that context. A subscriber that is
+        not ready, because its socket is full or its write is on its way, is
+        never waited for; a context that is not run holds back every
+        publisher of the broadcaster until it is run or destroyed.
 
         A publisher that awaits each `async_publish` before publishing
         again then stays at most N events ahead of its subscribers: the
@@ -302,11 +302,11 @@ public:
         gives both completions that place). While the completion waits for
         its turn it counts as work of its executor, as an I/O operation
         does (an executor that supports `outstanding_work.tracked`, as
-        Asio's I/O executors and strands do). The wait supports per-operation cancellation (terminal and
-        partial, not total: the event is published all the same). It then
-        completes with `net::error::operation_aborted` and the event's id;
-        the event still counts against the bound until it is handed out.
-        A wait whose
+        Asio's I/O executors and strands do). The wait supports
+        per-operation cancellation (terminal and partial, not total: the
+        event is published all the same). It then completes with
+        `net::error::operation_aborted` and the event's id; the event still
+        counts against the bound until it is handed out. A wait whose
         execution context is destroyed is destroyed with it, not run, and
         holds back no publish on another context.
 

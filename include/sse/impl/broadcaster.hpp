@@ -42,9 +42,9 @@ namespace detail {
 //
 // The cancellation slot belongs to the handler's executor, like the
 // operation that owns its signal: it may be cleared or emitted only there
-// (and installed by the initiating function). So the handler installed while waiting is cleared on that
-// executor, just before the handler runs, never by the thread that
-// completes the wait (a publisher clearing it while the owner emits it
+// (and installed by the initiating function). So the handler installed
+// while waiting is cleared on that executor, just before the handler runs,
+// never by the thread that completes the wait (a publisher clearing it while the owner emits it
 // freed the running cancellation handler).
 template <class Result>
 struct waiting_handler {
@@ -88,6 +88,14 @@ struct waiting_handler {
 
 struct broadcast_registry;
 class sweep_queue;
+
+// Whether two shared_ptr or weak_ptr share an owner (an expired weak_ptr
+// still has its own), without touching the reference counts.
+template <class A, class B>
+bool same_owner(A const& a, B const& b) noexcept
+{
+    return !a.owner_before(b) && !b.owner_before(a);
+}
 
 // Where an event of the history stands in its topic's order, for
 // resume_mode::after_id: `seq` is the id the topic last assigned when it was
@@ -476,7 +484,7 @@ public:
         if (closed_)
             return false;
         for (auto const& w : windows_) {
-            if (!w.owner_before(window) && !window.owner_before(w))
+            if (same_owner(w, window))
                 return true;
         }
         std::erase_if(windows_, [](auto const& w) { return w.expired(); });
@@ -1004,14 +1012,13 @@ std::string broadcaster::publish_waking(std::string_view topic_name, basic_messa
         s->deliver(bytes, ready);
     if (queues) {
         // Usually one context: a subscriber's queue is compared with the
-        // one before, by owner, without touching the reference counts.
-        auto const same = [](auto const& a, auto const& b) { return !a.owner_before(b) && !b.owner_before(a); };
+        // one before, by owner.
         std::weak_ptr<detail::sweep_queue> const* last = nullptr;
         for (auto const* s : topic->subscribers) {
-            if (last && same(s->turns, *last))
+            if (last && detail::same_owner(s->turns, *last))
                 continue;
             last = &s->turns;
-            if (std::find_if(queues->begin(), queues->end(), [&](auto const& q) { return same(q, s->turns); }) != queues->end())
+            if (std::find_if(queues->begin(), queues->end(), [&](auto const& q) { return detail::same_owner(q, s->turns); }) != queues->end())
                 continue;
             if (auto q = s->turns.lock())
                 queues->push_back(std::move(q));
