@@ -204,7 +204,17 @@ public:
     server_options const& options() const noexcept;
 
 private:
-    std::shared_ptr<detail::server_state<Handler>> state_; // shared with every connection
+    using state_type = detail::server_state<Handler>;
+
+    static std::shared_ptr<state_type> make_state(
+        net::ip::tcp::acceptor acceptor,
+        net::ssl::context* tls,
+        typename state_type::launcher launch,
+        Handler handler,
+        server_options options
+    );
+
+    std::shared_ptr<state_type> state_; // shared with every connection
 };
 
 template <class Handler>

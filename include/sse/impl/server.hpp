@@ -390,7 +390,23 @@ struct server_state : std::enable_shared_from_this<server_state<Handler>> {
         bool timing_ = false;  // a step has a deadline
     };
 
-    server_state(executor_type ex, tcp::acceptor a, net::ssl::context* t, Handler h, server_options o)
+    // Starts serving an accepted socket: a plain or a TLS connection.
+    using launcher = void (*)(server_state&, tcp::socket);
+
+    // The launcher for `tls` (null: plain TCP), chosen where the server is
+    // made: a server constructed for plain TCP alone never instantiates the
+    // TLS connection (its handshake, and both protocols over ssl::stream),
+    // which is about a third of what a server costs to compile.
+    template <bool Tls>
+    static void launch_connection(server_state& s, tcp::socket socket)
+    {
+        if constexpr (Tls)
+            s.launch(new connection<true>(s.shared_from_this(), std::move(socket), *s.tls));
+        else
+            s.launch(new connection<false>(s.shared_from_this(), std::move(socket)));
+    }
+
+    server_state(executor_type ex, tcp::acceptor a, net::ssl::context* t, launcher l, Handler h, server_options o)
         : executor(std::move(ex))
         , strand(net::make_strand(executor))
         , acceptor(std::move(a))
@@ -398,7 +414,9 @@ struct server_state : std::enable_shared_from_this<server_state<Handler>> {
         , handler(std::move(h))
         , options(std::move(o))
         , tls(t)
+        , launch_connection_(l)
     {
+        SSE_ASSERT(launch_connection_);
         if (tls)
             http2::enable_alpn(*tls);
     }
@@ -413,6 +431,7 @@ struct server_state : std::enable_shared_from_this<server_state<Handler>> {
     Handler handler;
     server_options const options;
     net::ssl::context* tls;
+    launcher const launch_connection_;
 
     mutable std::mutex mutex; // guards what follows
     connection_list connections;
@@ -466,10 +485,7 @@ struct server_state : std::enable_shared_from_this<server_state<Handler>> {
         if (full)
             return refuse(std::move(socket));
         try {
-            if (tls)
-                launch(new connection<true>(this->shared_from_this(), std::move(socket), *tls));
-            else
-                launch(new connection<false>(this->shared_from_this(), std::move(socket)));
+            launch_connection_(*this, std::move(socket));
         } catch (...) {
             report_exception(std::current_exception()); // no memory, or no TLS session: the socket goes
         }
@@ -655,7 +671,10 @@ namespace sse {
 template <class Handler>
 server<Handler>::server(executor_type ex, net::ip::tcp::endpoint endpoint, Handler handler, server_options options)
     // Opened, SO_REUSEADDR, bound and listening.
-    : server(net::ip::tcp::acceptor(ex, endpoint), nullptr, std::move(handler), std::move(options))
+    : state_(make_state(
+          net::ip::tcp::acceptor(ex, endpoint), nullptr, &state_type::template launch_connection<false>,
+          std::move(handler), std::move(options)
+      ))
 {
 }
 
@@ -667,7 +686,10 @@ server<Handler>::server(
     Handler handler,
     server_options options
 )
-    : server(net::ip::tcp::acceptor(ex, endpoint), &tls, std::move(handler), std::move(options))
+    : state_(make_state(
+          net::ip::tcp::acceptor(ex, endpoint), &tls, &state_type::template launch_connection<true>, std::move(handler),
+          std::move(options)
+      ))
 {
 }
 
@@ -678,10 +700,26 @@ server<Handler>::server(
     Handler handler,
     server_options options
 )
+    : state_(make_state(
+          std::move(acceptor), tls,
+          tls ? &state_type::template launch_connection<true> : &state_type::template launch_connection<false>,
+          std::move(handler), std::move(options)
+      ))
+{
+}
+
+template <class Handler>
+auto server<Handler>::make_state(
+    net::ip::tcp::acceptor acceptor,
+    net::ssl::context* tls,
+    typename state_type::launcher launch,
+    Handler handler,
+    server_options options
+) -> std::shared_ptr<state_type>
 {
     auto ex = acceptor.get_executor();
-    state_ = std::make_shared<detail::server_state<Handler>>(
-        std::move(ex), std::move(acceptor), tls, std::move(handler), std::move(options)
+    return std::make_shared<state_type>(
+        std::move(ex), std::move(acceptor), tls, launch, std::move(handler), std::move(options)
     );
 }
 
