@@ -170,6 +170,10 @@ public:
     /** Serves the connections of an acceptor the caller opened and set up
         (listening); the server takes it. `tls` as above, or null for plain
         TCP.
+
+        Since `tls` is known only at run time, this constructor compiles
+        both the plain and the TLS connection; each of the others compiles
+        only the one it serves.
     */
     server(net::ip::tcp::acceptor acceptor, net::ssl::context* tls, Handler handler, server_options options = {});
 
