@@ -44,8 +44,8 @@ namespace detail {
 // operation that owns its signal: it may be cleared or emitted only there
 // (and installed by the initiating function). So the handler installed
 // while waiting is cleared on that executor, just before the handler runs,
-// never by the thread that completes the wait (a publisher clearing it while the owner emits it
-// freed the running cancellation handler).
+// never by the thread that completes the wait (a publisher clearing it
+// while the owner emits it freed the running cancellation handler).
 template <class Result>
 struct waiting_handler {
     using handler_type = net::any_completion_handler<void(error_code, Result)>;
@@ -561,7 +561,10 @@ private:
         }
         // Should a handler or a post throw (a failed allocation), the
         // markers taken still pass and the sweep gives its turn back: an
-        // event never stays unhanded-out, nor the queue unswept.
+        // event never stays unhanded-out, nor the queue unswept. A marker
+        // counts as passed before it is told: passed() records the hand-out
+        // before it posts a completion, so one that throws has passed, and
+        // telling it again would count it twice.
         struct unwind {
             sweep_queue& queue;
             std::vector<publish_marker>& passed;
@@ -573,9 +576,9 @@ private:
             {
                 if (done)
                     return;
-                for (; next < passed.size(); ++next) {
+                while (next < passed.size()) {
                     try {
-                        passed[next].passed();
+                        passed[next++].passed();
                     } catch (...) {
                     }
                 }
@@ -587,8 +590,8 @@ private:
         } guard{*this, passed, 0, more};
         for (std::size_t i = 0; i < n; ++i)
             std::move(part[i]->first).dispatch(error_code(), std::move(part[i]->second));
-        for (; guard.next < passed.size(); ++guard.next)
-            passed[guard.next].passed();
+        while (guard.next < passed.size())
+            passed[guard.next++].passed();
         if (more) {
             auto ex = self.where;
             net::post(ex, std::move(self));

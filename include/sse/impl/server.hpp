@@ -414,9 +414,9 @@ struct server_state : std::enable_shared_from_this<server_state<Handler>> {
         , handler(std::move(h))
         , options(std::move(o))
         , tls(t)
-        , launch_connection_(l)
+        , start_connection(l)
     {
-        SSE_ASSERT(launch_connection_);
+        SSE_ASSERT(start_connection);
         if (tls)
             http2::enable_alpn(*tls);
     }
@@ -431,7 +431,7 @@ struct server_state : std::enable_shared_from_this<server_state<Handler>> {
     Handler handler;
     server_options const options;
     net::ssl::context* tls;
-    launcher const launch_connection_;
+    launcher const start_connection; // launch_connection<true> or <false>
 
     mutable std::mutex mutex; // guards what follows
     connection_list connections;
@@ -485,7 +485,7 @@ struct server_state : std::enable_shared_from_this<server_state<Handler>> {
         if (full)
             return refuse(std::move(socket));
         try {
-            launch_connection_(*this, std::move(socket));
+            start_connection(*this, std::move(socket));
         } catch (...) {
             report_exception(std::current_exception()); // no memory, or no TLS session: the socket goes
         }
