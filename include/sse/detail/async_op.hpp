@@ -23,8 +23,9 @@
 // - installs the caller's cancellation handler in the handler's slot, and
 //   clears it before completing;
 // - gives the sub-operations' handlers the I/O executor and the handler's
-//   allocator (sub_handler; for those that may wait long, exact_allocator
-//   when the handler has none of its own);
+//   allocator (op_handler; for those that may wait long, exact_allocator
+//   when the handler has none of its own), through a counted reference to
+//   the operation or to a base of it that does not depend on the handler;
 // - completes by a post to the handler's executor, after the operation's
 //   memory is freed: never inside the initiating function.
 
@@ -109,6 +110,49 @@ private:
     net::cancellation_signal signal_;
 };
 
+// The base of a sub-operation's handler: a counted reference to the
+// operation `Op` that runs the sub-operation, its I/O executor (Op's
+// get_executor(), its stream's: not stored twice) and the completion
+// handler's allocator. One pointer: moving it through an operation's
+// layers copies nothing else. `Op` may be the operation or a base of it
+// that does not depend on the completion handler, so that what the
+// sub-operations instantiate is shared by every completion handler.
+//
+// `Waits`: the sub-operation may wait long (a read for the peer's next
+// bytes, a source's next message): its memory comes from exact_allocator
+// when the completion handler has no allocator of its own, so that it
+// holds no larger recycled block while it waits. The others (writes,
+// posts) recycle Asio's per-thread blocks, the fastest for what ends soon.
+template <class Op, class Executor, class Allocator, bool Waits>
+struct op_handler {
+    counted_ref<Op> self;
+
+    using executor_type = Executor;
+    executor_type get_executor() const noexcept { return self.p->get_executor(); }
+
+    using allocator_type = std::conditional_t<Waits, sub_allocator_t<Allocator>, Allocator>;
+    allocator_type get_allocator() const noexcept
+    {
+        if constexpr (std::is_same_v<allocator_type, Allocator>)
+            return self.p->get_allocator();
+        else
+            return allocator_type();
+    }
+
+    // It runs on the I/O executor of the operations it completes: they
+    // are on the operation's stream.
+    using io_executor_handler = void;
+};
+
+// A sub-operation's handler that also answers for a cancellation slot: the
+// signal (a net::cancellation_signal or an op_signal member of Op) that the
+// operation emits to cancel that sub-operation.
+template <class Op, class Executor, class Allocator, auto Signal, bool Waits>
+struct op_cancellable_handler : op_handler<Op, Executor, Allocator, Waits> {
+    using cancellation_slot_type = net::cancellation_slot;
+    cancellation_slot_type get_cancellation_slot() const noexcept { return (this->self.p->*Signal).slot(); }
+};
+
 template <class Derived, class Handler, class Executor>
 class async_op {
     using handler_executor = net::associated_executor_t<Handler, Executor>;
@@ -145,53 +189,14 @@ public:
 
     allocator_type get_allocator() const noexcept { return allocator_; }
 
-    // The base of each sub-operation's handler: a counted reference to the
-    // operation, its I/O executor (the derived operation's get_executor(),
-    // its stream's: not stored twice) and the completion handler's
-    // allocator. One pointer: moving it through an operation's layers
-    // copies nothing else.
-    //
-    // `Waits`: the sub-operation may wait long (a read for the peer's next
-    // bytes, a source's next message): its memory comes from
-    // exact_allocator when the completion handler has no allocator of its
-    // own, so that it holds no larger recycled block while it waits. The
-    // others (writes, posts) recycle Asio's per-thread blocks, the fastest
-    // for what ends soon.
+    // The bases of the sub-operations' handlers (op_handler), which refer
+    // to the operation itself.
     template <bool Waits>
-    struct basic_sub_handler {
-        ref self;
-
-        using executor_type = Executor;
-        executor_type get_executor() const noexcept { return self.p->get_executor(); }
-
-        using allocator_type = std::conditional_t<
-            Waits,
-            sub_allocator_t<typename async_op::allocator_type>,
-            typename async_op::allocator_type>;
-        allocator_type get_allocator() const noexcept
-        {
-            if constexpr (std::is_same_v<allocator_type, typename async_op::allocator_type>)
-                return self.p->get_allocator();
-            else
-                return allocator_type();
-        }
-
-        // It runs on the I/O executor of the operations it completes: they
-        // are on this operation's stream.
-        using io_executor_handler = void;
-    };
-
+    using basic_sub_handler = op_handler<Derived, Executor, allocator_type, Waits>;
     using sub_handler = basic_sub_handler<false>;
     using waiting_handler = basic_sub_handler<true>;
-
-    // A sub-operation's handler that also answers for a cancellation slot:
-    // the signal (a net::cancellation_signal or an op_signal member) the
-    // operation emits to cancel that sub-operation.
     template <auto Signal, bool Waits = false>
-    struct cancellable_handler : basic_sub_handler<Waits> {
-        using cancellation_slot_type = net::cancellation_slot;
-        cancellation_slot_type get_cancellation_slot() const noexcept { return (this->self.p->*Signal).slot(); }
-    };
+    using cancellable_handler = op_cancellable_handler<Derived, Executor, allocator_type, Signal, Waits>;
 
 protected:
     async_op(Handler&& handler, Executor const& ex)

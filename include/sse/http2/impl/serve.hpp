@@ -479,59 +479,23 @@ private:
 
 // The connection: reads into the session, writes what it produces, calls
 // the handler for each complete request, and ends when the session, the
-// transport or the caller says so, once every stream has finished.
-template <class AsyncStream, class Handler, class CompletionHandler>
-class serve_op final
-    : public connection_base
-    , public sse::detail::
-          async_op<serve_op<AsyncStream, Handler, CompletionHandler>, CompletionHandler, typename AsyncStream::executor_type> {
-    using base = sse::detail::async_op<serve_op, CompletionHandler, typename AsyncStream::executor_type>;
-    using ref = typename base::ref;
-    using executor_type = typename AsyncStream::executor_type;
-    using clock = std::chrono::steady_clock;
-    using timer_type = net::basic_waitable_timer<clock, net::wait_traits<clock>, executor_type>;
-
-    // The read buffer is small while the peer sends little, so that an
-    // idle connection holds 2 KiB rather than 16, and large once a read
-    // fills it (an upload, a burst of requests) until a read brings less
-    // than the small size again.
-    static constexpr std::size_t small_read_size = 2 * 1024;
-    static constexpr std::size_t read_size = 16 * 1024;
-    static constexpr std::size_t write_size = 64 * 1024;
-
+// transport or the caller says so, once every stream has finished. This is
+// all of it but the request handler and the caller's completion handler,
+// so it is compiled once per stream and allocator type, however many
+// handlers and completion tokens a program serves with; serve_op below
+// adds them.
+template <class AsyncStream, class Allocator>
+class serve_core : public connection_base {
 public:
-    serve_op(
-        CompletionHandler&& done,
-        executor_type const& ex,
-        AsyncStream& stream,
-        Handler&& handler,
-        server_options const& options
-    )
-        : base(std::move(done), ex)
-        , stream_(stream)
-        , session_(options, clock::now())
-        , handler_(std::move(handler))
-        , timer_(ex)
-    {
-    }
+    using executor_type = typename AsyncStream::executor_type;
+    using allocator_type = Allocator;
 
     executor_type get_executor() const noexcept { return stream_.get_executor(); }
 
-    template <class DynamicBuffer>
-    void start(DynamicBuffer& buffer)
-    {
-        ref const self(this);
-        this->on_cancellation([this](net::cancellation_type type) { on_cancel(type); });
-        // Bytes read before: the preface, perhaps more.
-        auto const bytes = buffer.data();
-        for (auto const b : beast::buffers_range_ref(bytes)) {
-            if (!session_.receive(static_cast<std::uint8_t const*>(b.data()), b.size(), clock::now()))
-                break;
-        }
-        buffer.consume(buffer.size());
-        dispatch_ready();
-        run();
-    }
+    // The operation's, for the sub-operations' handlers (op_handler).
+    allocator_type get_allocator() const noexcept { return functions_->get_allocator(*this); }
+    void add_ref() noexcept { functions_->add_ref(*this); }
+    void release_ref() noexcept { functions_->release_ref(*this); }
 
     // ----------------------------------------------------- connection_base
 
@@ -559,7 +523,65 @@ public:
             wake(); // its bytes left the connection's queue: streams held back may go on
     }
 
-private:
+protected:
+    using clock = std::chrono::steady_clock;
+    using ref = sse::detail::counted_ref<serve_core>;
+    using timer_type = net::basic_waitable_timer<clock, net::wait_traits<clock>, executor_type>;
+
+    // What the operation adds: its counted lifetime and allocator, the
+    // handler's call for a request (answer() then, or for an awaitable
+    // handler later, with answer_cancels_ holding its signal), and the
+    // completion. A table per operation type rather than virtual
+    // functions: GCC instantiates the virtual functions of a class template
+    // where it warns (-Wsubobject-linkage) that an awaitable handler's
+    // coroutine frame holds a type without linkage, a lambda's.
+    struct functions {
+        allocator_type (*get_allocator)(serve_core const&) noexcept;
+        void (*add_ref)(serve_core&) noexcept;
+        void (*release_ref)(serve_core&) noexcept;
+        void (*handle)(serve_core&, request_stream&);
+        void (*finish)(serve_core&, error_code);
+    };
+
+    // The read buffer is small while the peer sends little, so that an
+    // idle connection holds 2 KiB rather than 16, and large once a read
+    // fills it (an upload, a burst of requests) until a read brings less
+    // than the small size again.
+    static constexpr std::size_t small_read_size = 2 * 1024;
+    static constexpr std::size_t read_size = 16 * 1024;
+    static constexpr std::size_t write_size = 64 * 1024;
+
+    serve_core(
+        functions const& f,
+        executor_type const& ex,
+        AsyncStream& stream,
+        server_options const& options
+    )
+        : functions_(&f)
+        , stream_(stream)
+        , session_(options, clock::now())
+        , timer_(ex)
+    {
+    }
+
+    ~serve_core() = default;
+
+    template <class DynamicBuffer>
+    void begin(DynamicBuffer& buffer)
+    {
+        ref const self(this);
+        // Bytes read before: the preface, perhaps more.
+        auto const bytes = buffer.data();
+        for (auto const b : beast::buffers_range_ref(bytes)) {
+            if (!session_.receive(static_cast<std::uint8_t const*>(b.data()), b.size(), clock::now()))
+                break;
+        }
+        buffer.consume(buffer.size());
+        dispatch_ready();
+        run();
+    }
+
+protected:
     // ------------------------------------------------------------ actions
 
     void run()
@@ -654,8 +676,7 @@ private:
         error_code ec = session_.result();
         if (!ec)
             ec = result_;
-        handler_.reset(); // what it holds may go with the completion handler
-        this->complete(ec);
+        functions_->finish(*this, ec);
     }
 
     void arm_timer()
@@ -693,22 +714,7 @@ private:
                 continue;
             last_active_ = clock::now();
             s->head = s->request.method() == beast::http::verb::head;
-            if constexpr (awaitable_request_handler<Handler>) {
-                await_answer_of(*s);
-            } else {
-                std::exception_ptr failure;
-                try {
-                    // The request lives while the handler runs: the
-                    // stream keeps none of it (an event stream may last
-                    // for hours).
-                    auto request = std::move(s->request);
-                    answer(*s, (*handler_)(std::move(request)));
-                } catch (...) {
-                    failure = std::current_exception();
-                }
-                if (failure)
-                    fail(*s, std::move(failure));
-            }
+            functions_->handle(*this, *s);
         }
         session_.goaway_if_drained();
     }
@@ -719,34 +725,6 @@ private:
         if (!s.answered)
             session_.answer_error(s, 500);
         sse::detail::report_handler_exception(session_.options().on_handler_exception, std::move(e));
-    }
-
-    // An awaitable handler runs on the connection's executor; its answer
-    // goes to its stream if the stream is still there.
-    void await_answer_of(request_stream& s)
-    {
-        auto const cancel = answer_cancels_.emplace(answer_cancels_.end());
-        net::co_spawn(
-            stream_.get_executor(),
-            sse::detail::await_answer(*handler_, std::move(s.request)),
-            answer_handler{{ref(this)}, s.id, cancel}
-        );
-    }
-
-    using answer_type = sse::detail::handler_answer_t<Handler>;
-
-    void on_answer(std::int32_t id, std::exception_ptr e, std::optional<answer_type> r)
-    {
-        auto* s = ending_ ? nullptr : session_.find(id);
-        if (s && !s->answered) {
-            if (e)
-                fail(*s, std::move(e));
-            else
-                answer(*s, std::move(*r));
-        }
-        r.reset(); // an answer not taken (its stream is gone) ends here
-        session_.goaway_if_drained();
-        run();
     }
 
     template <class R>
@@ -922,45 +900,36 @@ private:
         run();
     }
 
+    // The signals that cancel the read and the write (declared before the
+    // handlers that name them).
+    net::cancellation_signal read_cancel_;
+    net::cancellation_signal write_cancel_;
+
+private:
     // Owned jointly by every pending sub-operation and every stream still
     // running (each holds a counted reference).
-    using sub_handler = typename base::sub_handler;
+    template <auto Signal>
+    using cancellable_base =
+        sse::detail::op_cancellable_handler<serve_core, executor_type, Allocator, Signal, false>;
 
-    struct read_handler : base::template cancellable_handler<&serve_op::read_cancel_> {
+    struct read_handler : cancellable_base<&serve_core::read_cancel_> {
         void operator()(error_code ec, std::size_t n) { this->self.p->on_read(ec, n); }
     };
 
-    struct write_handler : base::template cancellable_handler<&serve_op::write_cancel_> {
+    struct write_handler : cancellable_base<&serve_core::write_cancel_> {
         void operator()(error_code ec, std::size_t n) { this->self.p->on_write_some(ec, n); }
     };
 
-    struct timer_handler : sub_handler {
+    struct timer_handler : sse::detail::op_handler<serve_core, executor_type, Allocator, false> {
         void operator()(error_code) { this->self.p->on_timer(); }
     };
 
-    // The completion of an awaitable handler's coroutine; its slot is the
-    // signal that cancels it when the connection ends.
-    struct answer_handler : sub_handler {
-        std::int32_t id;
-        std::list<net::cancellation_signal>::iterator cancel;
+    functions const* functions_;
 
-        using cancellation_slot_type = net::cancellation_slot;
-        cancellation_slot_type get_cancellation_slot() const noexcept { return cancel->slot(); }
-
-        void operator()(std::exception_ptr e, std::optional<answer_type> r)
-        {
-            auto* op = this->self.p;
-            op->answer_cancels_.erase(cancel);
-            op->on_answer(id, std::move(e), std::move(r));
-        }
-    };
-
+protected:
     AsyncStream& stream_;
     detail::session session_; // decides; this op performs its I/O
-    std::optional<Handler> handler_; // destroyed before the completion handler runs
     timer_type timer_;
-    net::cancellation_signal read_cancel_;
-    net::cancellation_signal write_cancel_;
     std::list<net::cancellation_signal> answer_cancels_; // one per awaitable handler running
     std::unique_ptr<std::uint8_t[]> read_buffer_;
     std::size_t read_capacity_ = 0;
@@ -981,11 +950,136 @@ private:
     bool completed_ = false;
 };
 
-template <class AsyncStream, class Handler, class CompletionHandler>
-void serve_op<AsyncStream, Handler, CompletionHandler>::kick_streams()
+template <class AsyncStream, class Allocator>
+void serve_core<AsyncStream, Allocator>::kick_streams()
 {
     session_.for_each_body([](body_base& b) { b.kick(); });
 }
+
+
+// The composed operation behind http2::async_serve: the connection's
+// serve_core, the request handler, and the caller's completion handler.
+template <class AsyncStream, class Handler, class CompletionHandler>
+class serve_op final
+    : public sse::detail::async_op<
+          serve_op<AsyncStream, Handler, CompletionHandler>,
+          CompletionHandler,
+          typename AsyncStream::executor_type>
+    , public serve_core<AsyncStream, net::associated_allocator_t<CompletionHandler>> {
+    using core = serve_core<AsyncStream, net::associated_allocator_t<CompletionHandler>>;
+    using base = sse::detail::async_op<serve_op, CompletionHandler, typename AsyncStream::executor_type>;
+    using ref = typename base::ref;
+    using executor_type = typename AsyncStream::executor_type;
+    using answer_type = sse::detail::handler_answer_t<Handler>;
+
+public:
+    serve_op(
+        CompletionHandler&& done,
+        executor_type const& ex,
+        AsyncStream& stream,
+        Handler&& handler,
+        server_options const& options
+    )
+        : base(std::move(done), ex)
+        , core(op_functions, ex, stream, options)
+        , handler_(std::move(handler))
+    {
+    }
+
+    using core::get_executor;
+    using base::add_ref;
+    using base::get_allocator;
+    using base::release_ref;
+
+    template <class DynamicBuffer>
+    void start(DynamicBuffer& buffer)
+    {
+        ref const self(this);
+        this->on_cancellation([this](net::cancellation_type type) { this->on_cancel(type); });
+        this->begin(buffer);
+    }
+
+private:
+    static serve_op& self(core& c) noexcept { return static_cast<serve_op&>(c); }
+
+    static constexpr typename core::functions op_functions{
+        [](core const& c) noexcept { return static_cast<serve_op const&>(c).get_allocator(); },
+        [](core& c) noexcept { self(c).add_ref(); },
+        [](core& c) noexcept { self(c).release_ref(); },
+        [](core& c, request_stream& s) { self(c).handle(s); },
+        [](core& c, error_code ec) { self(c).finish(ec); },
+    };
+
+    void handle(request_stream& s)
+    {
+        if constexpr (awaitable_request_handler<Handler>) {
+            await_answer_of(s);
+        } else {
+            std::exception_ptr failure;
+            try {
+                // The request lives while the handler runs: the stream
+                // keeps none of it (an event stream may last for hours).
+                auto request = std::move(s.request);
+                this->answer(s, (*handler_)(std::move(request)));
+            } catch (...) {
+                failure = std::current_exception();
+            }
+            if (failure)
+                this->fail(s, std::move(failure));
+        }
+    }
+
+    void finish(error_code ec)
+    {
+        handler_.reset(); // what it holds may go with the completion handler
+        this->complete(ec);
+    }
+
+    // An awaitable handler runs on the connection's executor; its answer
+    // goes to its stream if the stream is still there.
+    void await_answer_of(request_stream& s)
+    {
+        auto const cancel = this->answer_cancels_.emplace(this->answer_cancels_.end());
+        net::co_spawn(
+            this->stream_.get_executor(),
+            sse::detail::await_answer(*handler_, std::move(s.request)),
+            answer_handler{{ref(this)}, s.id, cancel}
+        );
+    }
+
+    void on_answer(std::int32_t id, std::exception_ptr e, std::optional<answer_type> r)
+    {
+        auto* s = this->ending_ ? nullptr : this->session_.find(id);
+        if (s && !s->answered) {
+            if (e)
+                this->fail(*s, std::move(e));
+            else
+                this->answer(*s, std::move(*r));
+        }
+        r.reset(); // an answer not taken (its stream is gone) ends here
+        this->session_.goaway_if_drained();
+        this->run();
+    }
+
+    // The completion of an awaitable handler's coroutine; its slot is the
+    // signal that cancels it when the connection ends.
+    struct answer_handler : base::sub_handler {
+        std::int32_t id;
+        std::list<net::cancellation_signal>::iterator cancel;
+
+        using cancellation_slot_type = net::cancellation_slot;
+        cancellation_slot_type get_cancellation_slot() const noexcept { return cancel->slot(); }
+
+        void operator()(std::exception_ptr e, std::optional<answer_type> r)
+        {
+            auto* op = this->self.p;
+            op->answer_cancels_.erase(cancel);
+            op->on_answer(id, std::move(e), std::move(r));
+        }
+    };
+
+    std::optional<Handler> handler_; // destroyed before the completion handler runs
+};
 
 template <class AsyncStream, class DynamicBuffer, class Handler>
 struct serve_initiation {
