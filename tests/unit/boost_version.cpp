@@ -6,8 +6,9 @@
 //
 
 // The Boost the suite is built against: at least the oldest supported, and
-// exactly the one a preset asks for (boost190: the headers put in front of
-// the system's are the ones compiled).
+// exactly the one a preset asks for (sanitize where the Boost 1.90 headers
+// are beside the project, boost190: the headers put in front of the
+// system's are the ones compiled).
 #include <sse/sse.hpp>
 
 #include <boost/asio/version.hpp>
