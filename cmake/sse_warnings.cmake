@@ -29,15 +29,3 @@ if(SSE_BOOST_INCLUDE_DIR)
         message(STATUS "sse: no Boost headers in ${SSE_BOOST_INCLUDE_DIR}: tests and examples use the system Boost")
     endif()
 endif()
-
-# One compile at a time per logical CPU. Ninja's default runs two more, and
-# with these translation units (up to a minute and 1.5 GB each at -O2) that
-# is slower, not faster: eight test files took 113 s two at a time and 128 s
-# four at a time on a 2-CPU machine. 0 leaves it to the build tool.
-cmake_host_system_information(RESULT _sse_cpus QUERY NUMBER_OF_LOGICAL_CORES)
-set(SSE_COMPILE_JOBS ${_sse_cpus} CACHE STRING
-    "Compiles of the tests and examples run at once with Ninja (0: the build tool decides)")
-if(SSE_COMPILE_JOBS GREATER 0 AND CMAKE_GENERATOR MATCHES "Ninja")
-    set_property(GLOBAL APPEND PROPERTY JOB_POOLS sse_compile=${SSE_COMPILE_JOBS})
-    set(CMAKE_JOB_POOL_COMPILE sse_compile)
-endif()
