@@ -118,7 +118,9 @@ async function run(browser, base, label) {
     else
         check(protocol === 'http/1.1', `${label}: the page came over HTTP/1.1 (${protocol})`);
 
+    // Both sources at once: each waits for its own reconnection (1500 ms, then the browser's default).
     await openSource(page, 'messages', '/messages', ['greeting', 'json', 'last']);
+    await openSource(page, 'stream', '/stream?count=3&size=8', []);
     await waitIn(page, () => window.sources.messages.events.some((e) => e.type === 'last'), null, 5000);
     const got = (await page.evaluate(() => window.sources.messages.events)).slice(0, want.length).map((e) => {
         if (e.type !== 'json')
@@ -137,7 +139,6 @@ async function run(browser, base, label) {
     check(wait !== null && wait >= 1400,
         `${label}: it reconnects after the retry the stream set, 1500 ms (${wait} ms from the end to the next open)`);
 
-    await openSource(page, 'stream', '/stream?count=3&size=8', []);
     const reconnected = await waitIn(page, () => window.sources.stream.events.length >= 4, null, 8000);
     const events = await page.evaluate(() => window.sources.stream.events.map((e) => [e.data, e.lastEventId]));
     await page.evaluate(() => window.sources.stream.es.close());

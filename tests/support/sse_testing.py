@@ -206,7 +206,7 @@ class Raw:
             self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
         self.sock.settimeout(timeout)
         self.sock.connect(("127.0.0.1", port))
-        self.buf = b""
+        self.buf = bytearray()  # appended to in place: a stream of megabytes arrives in many reads
         self.eof = False
         if request is not None:
             self.send(request)
