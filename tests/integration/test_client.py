@@ -26,7 +26,8 @@ routes each misbehave in one way, and which records every request. HTTP/2 is not
     restart         /subscribe across a server restart on the same port: the client resumes with its last id
                     and gets what the history holds after it, then live events, each once, in order
     idle            --idle-timeout-ms 300 on /idle: a server that sends nothing (--keepalive-ms 10000) is a
-                    lost connection (stderr) and the client reconnects; one sending a comment every 100 ms is not
+                    lost connection (stderr) and the client reconnects; with --idle-timeout-ms 1000, one sending a
+                    comment every 100 ms is not
     line_ends       CR-only line ends; a stream whose every byte (head, chunk sizes, CRLF pairs, UTF-8
                     sequences) comes in a TCP segment of its own
     statuses        204: exit 0, no retry; 401 with a JSON body: exit 1, status and body on stderr, no retry;
@@ -454,7 +455,8 @@ def test_restart(tmp):
 def test_idle(tmp):
     with reference_server("--keepalive-ms", "10000") as quiet, reference_server("--keepalive-ms", "100") as chatty:
         silent_cat = SseCat("--idle-timeout-ms", "300", quiet.url("/idle"))
-        chatty_cat = SseCat("--idle-timeout-ms", "300", chatty.url("/idle"))
+        # Ten intervals of the chatty server's comments: a loaded machine's stall is not a lost connection.
+        chatty_cat = SseCat("--idle-timeout-ms", "1000", chatty.url("/idle"))
         with silent_cat, chatty_cat:
             r = silent_cat.wait_err(r"idle timeout.*reconnecting in (\d+) ms", 10)
             opened = responses(silent_cat)
@@ -466,7 +468,7 @@ def test_idle(tmp):
                 delay = int(r[1].group(1)) / 1000
                 check(silent_cat.wait_for(lambda: len(responses(silent_cat)) >= 2, delay + 10),
                       f"... and the client reconnects after {delay:.2f} s ({silent_cat.describe()})")
-            # The chatty one has been watched at least as long.
+            # The chatty one has been watched for two of its idle timeouts at least.
             time.sleep(max(0.0, 2 - (time.monotonic() - chatty_cat.start)))
             check(chatty_cat.wait_err(r"idle timeout", 0) is None and len(responses(chatty_cat)) == 1,
                           f"--keepalive-ms 100: a comment every 100 ms keeps the connection ({chatty_cat.describe()})")
@@ -1182,14 +1184,19 @@ def test_http2(tmp):
         transports.append(("h2 (ALPN)", sse_testing.make_certificate(ARGS.openssl, tmp, reuse=True)))
     else:
         skipped.append("sse_cat --http2 over TLS (no openssl)")
-    for name, tls in transports:
-        with reference_server(tls=tls) as server:
+    servers, cats = [], []
+    try:
+        # Both transports at once: most of the time is the reconnection after /messages' retry.
+        for name, tls in transports:
+            server = reference_server(tls=tls)
+            servers.append(server)
             flags = ["--http2"] + (["--insecure"] if tls else [])
-            once = SseCat(*flags, "--once", server.url("/messages"))
-            leid = SseCat(*flags, "--once", "--last-event-id", "xyz", server.url("/last-event-id"))
-            again = SseCat(*flags, "--max-events", "7", server.url("/messages"))
-            refused = SseCat(*flags, server.url("/no-such-route"))
-            deadline = time.monotonic() + 15
+            cats.append((SseCat(*flags, "--once", server.url("/messages")),
+                         SseCat(*flags, "--once", "--last-event-id", "xyz", server.url("/last-event-id")),
+                         SseCat(*flags, "--max-events", "7", server.url("/messages")),
+                         SseCat(*flags, server.url("/no-such-route"))))
+        deadline = time.monotonic() + 15
+        for (name, tls), (once, leid, again, refused) in zip(transports, cats):
             for c in (once, leid, again, refused):
                 c.finish(deadline=deadline)
             check(messages_match(once.triples()), f"{name} --once /messages: the 6 events ({once.lines()})")
@@ -1205,6 +1212,12 @@ def test_http2(tmp):
             check_exit(refused, 1, f"{name} refused")
             check("404" in refused.stderr() and "not found" in refused.stderr(),
                   f"{name}: the refusal's status and body on stderr ({refused.stderr()!r})")
+    finally:
+        for c in cats:
+            for cat in c:
+                cat.kill()
+        for server in servers:
+            server.__exit__(None, None, None)
 
 
 # ----------------------------------------------------------------------------
