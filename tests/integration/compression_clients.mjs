@@ -15,7 +15,7 @@
 //
 // browser: headless Chromium (the system's, driven by playwright-core from
 //   PLAYWRIGHT_PREFIX, a fresh profile) opens an EventSource on
-//   /subscribe; 20 events are published 100 ms apart from here, each only
+//   /subscribe; 20 events are published 20 ms apart from here, each only
 //   once the page's onmessage had the one before (an event held back in a
 //   compressor would stall them: the wait ends after 5 s and the check
 //   fails); the delays from each POST's completion to onmessage are printed
@@ -62,7 +62,7 @@ async function waitFor(predicate, ms) {
 // ---------------------------------------------------------------- browser
 
 const PUBLISHED = 20;
-const INTERVAL_MS = 100;
+const INTERVAL_MS = 20;
 const LIVENESS_MS = 5000; // an event not at onmessage by then was held back
 
 async function browser(chromiumExe, prefix, base, wantCoding) {
@@ -110,7 +110,7 @@ async function browser(chromiumExe, prefix, base, wantCoding) {
         await page.waitForFunction(() => window.opened === true);
         check(true, 'the page\'s EventSource is open');
 
-        // 20 events, 100 ms apart, each once the page had the one before;
+        // 20 events, 20 ms apart, each once the page had the one before;
         // each timed from the completion of its POST.
         const published = [];
         let held = null;

@@ -29,7 +29,7 @@ on leaving, that it exits with status 0 on SIGTERM. Tests:
                             Content-Encoding
     without_flag            a server started without --compress never compresses, whatever is accepted
     prompt_gzip             a raw-socket subscriber accepting gzip only decodes each of 20 events
-                            published 100 ms apart before the next is published (a compressor that
+                            published 20 ms apart before the next is published (a compressor that
                             holds one back stalls the publisher and fails); the delays are printed
     prompt_br               the same with br, when Python has a brotli module (else skipped), and through
                             curl's br decoder
@@ -37,7 +37,7 @@ on leaving, that it exits with status 0 on SIGTERM. Tests:
                             through curl) decode a `:` comment within 1 s; events between heartbeats
                             decode whole; a clean end closes the gzip stream (trailer, CRC-32 and length)
     browser                 headless Chromium's EventSource (Accept-Encoding: gzip, deflate, br, ...) gets
-                            br: 20 events 100 ms apart, each at onmessage before the next is published
+                            br: 20 events 20 ms apart, each at onmessage before the next is published
     eventsource             Node's eventsource@4.1.1 (fetch, which decodes gzip and br) gets the 100 events
                             of /stream?count=100 exact: with fetch's own Accept-Encoding, gzip only, br only
     fanout                  200 raw subscribers of one topic (100 gzip-only: shared blocks, 40 br, 60
@@ -84,8 +84,8 @@ ARGS = None
 HERE = os.path.dirname(os.path.abspath(__file__))
 CLIENTS = os.path.join(HERE, "compression_clients.mjs")
 
-PROMPT_EVENTS = 20  # published 100 ms apart, each once the one before was decoded
-PROMPT_INTERVAL = 0.100
+PROMPT_EVENTS = 20  # published 20 ms apart, each once the one before was decoded
+PROMPT_INTERVAL = 0.020
 PROMPT_LIVENESS = 5.0  # an event not decoded by then was held back
 
 
