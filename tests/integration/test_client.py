@@ -58,6 +58,7 @@ once it has nothing left to do (--max-events reached, or its last word on stderr
 Every wait is bounded. Python standard library only.
 """
 
+import contextlib
 import http.client
 import json
 import os
@@ -1184,17 +1185,17 @@ def test_http2(tmp):
         transports.append(("h2 (ALPN)", sse_testing.make_certificate(ARGS.openssl, tmp, reuse=True)))
     else:
         skipped.append("sse_cat --http2 over TLS (no openssl)")
-    servers, cats = [], []
-    try:
+    with contextlib.ExitStack() as stack:
         # Both transports at once: most of the time is the reconnection after /messages' retry.
+        cats = []
         for name, tls in transports:
-            server = reference_server(tls=tls)
-            servers.append(server)
+            server = stack.enter_context(reference_server(tls=tls))
             flags = ["--http2"] + (["--insecure"] if tls else [])
-            cats.append((SseCat(*flags, "--once", server.url("/messages")),
-                         SseCat(*flags, "--once", "--last-event-id", "xyz", server.url("/last-event-id")),
-                         SseCat(*flags, "--max-events", "7", server.url("/messages")),
-                         SseCat(*flags, server.url("/no-such-route"))))
+            cats.append(tuple(stack.enter_context(SseCat(*flags, *args)) for args in (
+                ("--once", server.url("/messages")),
+                ("--once", "--last-event-id", "xyz", server.url("/last-event-id")),
+                ("--max-events", "7", server.url("/messages")),
+                (server.url("/no-such-route"),))))
         deadline = time.monotonic() + 15
         for (name, tls), (once, leid, again, refused) in zip(transports, cats):
             for c in (once, leid, again, refused):
@@ -1212,12 +1213,6 @@ def test_http2(tmp):
             check_exit(refused, 1, f"{name} refused")
             check("404" in refused.stderr() and "not found" in refused.stderr(),
                   f"{name}: the refusal's status and body on stderr ({refused.stderr()!r})")
-    finally:
-        for c in cats:
-            for cat in c:
-                cat.kill()
-        for server in servers:
-            server.__exit__(None, None, None)
 
 
 # ----------------------------------------------------------------------------
