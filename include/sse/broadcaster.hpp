@@ -154,7 +154,7 @@ struct broadcaster_options {
 namespace detail {
 struct broadcast_topic;
 struct broadcast_subscriber;
-template <class Result>
+template <class... Result>
 struct waiting_handler;
 using next_waiter = waiting_handler<std::optional<serialized>>;
 struct broadcast_registry;
@@ -193,6 +193,34 @@ public:
     template <net::completion_token_for<void(error_code, std::optional<serialized>)> CompletionToken>
     auto async_next(CompletionToken&& token);
 
+    /** Waits until the subscription fails, while no `async_next` is
+        waiting.
+
+        Completes with `error::slow_subscriber` when the subscriber is
+        dropped for falling behind (the `disconnect` policy), or with the
+        backend's error when its replay failed; at once if it failed
+        already. Supports per-operation cancellation (all types): it
+        completes with `net::error::operation_aborted`. At most one wait
+        may be outstanding.
+
+        `stream_response` waits for this while its stream is held back by
+        a slow peer and asks for no event: a subscriber dropped then ends
+        its stream at once (HTTP/1.1: the connection is closed; HTTP/2:
+        the stream is reset), rather than when the peer has read what is
+        queued, which a peer that stopped reading never does.
+
+        @code void handler(error_code ec) @endcode
+    */
+    template <net::completion_token_for<void(error_code)> CompletionToken>
+    auto async_wait_failure(CompletionToken&& token);
+
+    /** Whether the subscription can fail while it is not asked: under the
+        `disconnect` policy, or with a backend (whose replay may fail).
+        Under `skip_to_newest` alone it never fails, and a stream does not
+        watch it.
+    */
+    bool reports_failure() const noexcept;
+
     /** Takes queued events without waiting: at least one if any is queued,
         then more while their total stays within `max_bytes`. Returns how
         many were appended to `out`. `stream_response` uses it to drain a
@@ -214,6 +242,7 @@ public:
 private:
 
     void start(detail::next_waiter handler, net::cancellation_slot slot);
+    void wait_failure(detail::waiting_handler<> handler, net::cancellation_slot slot);
 
     std::shared_ptr<detail::broadcast_subscriber> sub_;
 };

@@ -43,6 +43,35 @@ struct next_handler_archetype {
     void operator()(error_code, std::optional<Item>) {}
 };
 
+// The same for async_wait_failure.
+struct failure_handler_archetype {
+    using executor_type = net::any_io_executor;
+    executor_type get_executor() const noexcept { return {}; }
+
+    using cancellation_slot_type = net::cancellation_slot;
+    cancellation_slot_type get_cancellation_slot() const noexcept { return {}; }
+
+    void operator()(error_code) {}
+};
+
+// Whether a source can report a failure while it is not asked.
+template <class S>
+inline constexpr bool reports_failure = requires(S& s, failure_handler_archetype h) {
+    s.async_wait_failure(std::move(h));
+};
+
+// Whether this source reports a failure while it is not asked: a source
+// may say so at run time (a subscription that is never dropped, an
+// any_message_source for what it wraps).
+template <class S>
+bool source_reports_failure(S const& source) noexcept
+{
+    if constexpr (requires { { source.reports_failure() } noexcept -> std::convertible_to<bool>; })
+        return reports_failure<S> && source.reports_failure();
+    else
+        return reports_failure<S>;
+}
+
 } // namespace detail
 
 /** What a source may yield: a `basic_message`, or `serialized` wire bytes. */
@@ -85,6 +114,33 @@ concept stream_item = detail::is_basic_message<T>::value || std::same_as<T, seri
     rule is the same on every supported Boost version (Asio's own default
     for such a handler moved from `system_executor` to `inline_executor`,
     which cannot be posted to, in Boost 1.90).
+
+    @par Optional members
+    A source may also have these; `stream_response` uses them when it
+    finds them:
+    @li `s.try_take(std::vector<S::value_type>& out, std::size_t max_bytes)`
+        appends what the source already holds, without waiting (at least
+        one item if it holds any, then more while their total size stays
+        within `max_bytes`), and returns how many. A stream then writes a
+        backlog in one turn instead of one turn per item.
+    @li `s.async_wait_failure(handler)`, with the signature
+        @code void(error_code ec) @endcode
+        completes when the source fails (with the error, posted as
+        `async_next`'s handler is), and must complete promptly with
+        `net::error::operation_aborted` when cancelled (terminal) through
+        the handler's slot: the stream neither destroys its source nor
+        completes while the wait is out. A stream held back by a slow peer
+        asks for nothing and waits on this instead: when it completes
+        with an error, the stream ends at once, its write in flight cut
+        short (HTTP/2: the stream is reset), with that error. The stream
+        may start `async_next` as soon as it has cancelled the wait,
+        before the wait's handler has run. Completing without an error
+        means no news: the source is not watched again until it has been
+        asked again. `net::error::operation_not_supported` means it cannot
+        report (a wrapper around a source that cannot): it is not watched
+        again. A `bool reports_failure() const noexcept` member, if any,
+        says at run time whether the source can fail unasked at all.
+        A broadcaster's `subscription` has all of them.
 
     Adapters make these models of the concept, without wrapping by hand:
     `net::experimental::coro<Item>` (`<sse/sources/coro.hpp>`), a channel

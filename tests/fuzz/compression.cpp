@@ -396,6 +396,10 @@ private:
             require(source_busy_, "cancel_source with the source idle");
             source_cancelled_ = true;
             break;
+        case type::watch_source:
+        case type::stop_source_watch:
+            require(false, "a source that cannot report a failure was watched");
+            break;
         case type::release_source:
             require(!source_busy_ && !released_, "release_source twice or with the source busy");
             released_ = true;

@@ -12,6 +12,7 @@
 
 #include <boost/asio/experimental/channel.hpp>
 
+#include <sse/broadcaster.hpp>
 #include <sse/http1.hpp>
 #include <sse/http2.hpp>
 #include <sse/http2/alpn.hpp>
@@ -63,6 +64,7 @@ std::int64_t now_ns()
 struct app {
     sse::server_options server;
     sse::stream_options stream;
+    std::unique_ptr<sse::broadcaster> hub; // for /subscribe
 
     std::mutex m;
     std::condition_variable cv;
@@ -193,6 +195,11 @@ sse::response handle(request&& req, net::any_io_executor ex, app& a)
     if (path == "/big") {
         sse::stream_response res{req, big(ex, a, std::stoul(query(target, "size"))), a.stream};
         res.on_end(record("big"));
+        return res;
+    }
+    if (path == "/subscribe" && a.hub) {
+        sse::stream_response res{req, a.hub->subscribe("t"), a.stream};
+        res.on_end(record("subscriber"));
         return res;
     }
     if (path == "/plain") {
@@ -545,6 +552,42 @@ TEST_CASE("http2: a peer that stops reading: write_timeout, the same error as ov
     REQUIRE(a.wait([&] { return a.connection_ends.size() == 1 && a.live == 0; }));
     std::lock_guard lock(a.m);
     CHECK(a.connection_ends[0] == beast::error::timeout);
+}
+
+TEST_CASE("http2: a subscriber dropped behind a peer that grants no window is reset at once", "[http2][flow]")
+{
+    // The send timeout is an hour: only the subscriber's failure can end
+    // the stream, held back at its cap.
+    app a;
+    a.stream.max_queued_bytes = 64 * 1024;
+    a.stream.send_timeout = std::chrono::hours(1);
+    sse::broadcaster_options o;
+    o.max_subscriber_bytes = 64 * 1024;
+    a.hub = std::make_unique<sse::broadcaster>(o);
+    server srv(plain_session(a));
+    std::atomic<bool> stop{false};
+    std::size_t published = 0;
+    std::thread publisher([&] {
+        std::string const payload(1024, 'x');
+        while (!stop && a.hub->subscriber_count("t") == 0)
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        while (!stop && a.hub->subscriber_count("t") == 1 && published < 100'000) {
+            a.hub->publish("t", sse::message{}.data(payload));
+            if (++published % 16 == 0)
+                std::this_thread::sleep_for(std::chrono::milliseconds(1)); // let the stream take them
+        }
+    });
+    auto const out = json::parse(h2_client("nowindow " + std::to_string(srv.port()) + " /subscribe"));
+    stop = true;
+    publisher.join();
+    CHECK(out["reset"] == 8); // CANCEL
+    CHECK(out["bytes"] == 0);
+    CHECK(out["goaway"] == false); // the connection goes on
+    REQUIRE(a.wait([&] { return a.stream_ends.size() == 1; }));
+    std::lock_guard lock(a.m);
+    CHECK(a.stream_ends[0].second == sse::error::slow_subscriber);
+    CHECK(a.hub->subscriber_count("t") == 0);
+    std::cout << "http2: subscriber dropped after " << published << " events of 1 KiB\n";
 }
 
 TEST_CASE("http2: malformed frames end the connection with a GOAWAY", "[http2][hostile]")

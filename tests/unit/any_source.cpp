@@ -486,6 +486,25 @@ TEST_CASE("any_message_source: try_take", "[any_source]")
     }
 }
 
+TEST_CASE("any_message_source: async_wait_failure, where the wrapped source has none", "[any_source]")
+{
+    static_assert(sse::detail::reports_failure<sse::subscription>);
+    static_assert(sse::detail::reports_failure<sse::any_message_source>);
+    net::io_context ioc;
+    sse::any_message_source src(std::vector<sse::message>{sse::message{}.data("a")});
+    CHECK(!src.reports_failure());
+    CHECK(!sse::detail::source_reports_failure(src));
+    std::optional<sse::error_code> result;
+    src.async_wait_failure(net::bind_executor(ioc, [&](sse::error_code ec) { result = ec; }));
+    CHECK(!result); // never inside the call
+    ioc.run();
+    REQUIRE(result);
+    CHECK(*result == net::error::operation_not_supported);
+    // The source goes on.
+    ioc.restart();
+    CHECK(drain(ioc, src) == "data: a\n\n");
+}
+
 TEST_CASE("any_message_source: stream_response converts", "[any_source]")
 {
     net::io_context ioc;

@@ -9,6 +9,7 @@
 #include <sse/broadcaster.hpp>
 
 #include <sse/parser.hpp>
+#include <sse/sources/any.hpp>
 #include <sse/stream_response.hpp>
 
 #include <boost/asio/as_tuple.hpp>
@@ -30,6 +31,7 @@
 #include <array>
 #include <atomic>
 #include <functional>
+#include <iostream>
 #include <limits>
 #include <memory>
 #include <optional>
@@ -1126,18 +1128,32 @@ TEST_CASE("broadcaster: the seam between history and live events", "[broadcaster
     }
 }
 
+namespace {
+
+using request = http::request<http::string_body>;
+
+// A server session that reads one request and streams what `subscribe`
+// returns for it, then sets `ended` to how the stream ended.
+template <class Subscribe>
+server::session streaming(Subscribe subscribe, sse::stream_options options, latch_value<sse::error_code>& ended)
+{
+    return [subscribe, options, &ended](tcp::socket socket) -> net::awaitable<void> {
+        beast::tcp_stream stream(std::move(socket));
+        beast::flat_buffer buffer;
+        request req;
+        co_await http::async_read(stream, buffer, req, net::use_awaitable);
+        auto [ec] = co_await sse::async_write(stream, sse::stream_response{req, subscribe(req), options}, net::as_tuple(net::use_awaitable));
+        ended.set(ec);
+    };
+}
+
+} // namespace
+
 TEST_CASE("broadcaster: streams over loopback, removed when the client leaves", "[broadcaster]")
 {
     sse::broadcaster hub;
     latch_value<sse::error_code> ended;
-    server srv([&](tcp::socket socket) -> net::awaitable<void> {
-        beast::tcp_stream stream(std::move(socket));
-        beast::flat_buffer buffer;
-        http::request<http::string_body> req;
-        co_await http::async_read(stream, buffer, req, net::use_awaitable);
-        auto [ec] = co_await sse::async_write(stream, sse::stream_response{req, hub.subscribe(req, "news")}, net::as_tuple(net::use_awaitable));
-        ended.set(ec);
-    });
+    server srv(streaming([&](request const& req) { return hub.subscribe(req, "news"); }, {}, ended));
     client c(srv.port());
     c.get("/events");
     REQUIRE(c.read_until_contains("\r\n\r\n"));
@@ -1154,6 +1170,174 @@ TEST_CASE("broadcaster: streams over loopback, removed when the client leaves", 
     REQUIRE(ended.wait());
     CHECK(*ended.wait() == sse::error::peer_gone);
     CHECK(hub.subscriber_count("news") == 0);
+}
+
+TEST_CASE("broadcaster: async_wait_failure", "[broadcaster]")
+{
+    sse::broadcaster_options o;
+    o.max_subscriber_bytes = 200;
+    sse::broadcaster hub(o);
+    runner r(1);
+    auto strand = net::make_strand(r.ioc);
+    auto sub = hub.subscribe("t");
+    latch_value<sse::error_code> result;
+    // Returns once the wait has started.
+    auto wait = [&](net::cancellation_slot slot = {}) {
+        latch_value<bool> started;
+        net::dispatch(strand, [&, slot] {
+            sub.async_wait_failure(net::bind_cancellation_slot(slot, net::bind_executor(strand, [&](sse::error_code ec) {
+                result.set(ec);
+            })));
+            started.set(true);
+        });
+        REQUIRE(started.wait());
+    };
+    CHECK(sub.reports_failure());
+    SECTION("dropped as too slow while it waits")
+    {
+        wait();
+        hub.publish("t", sse::message{}.data("0123456789"));
+        CHECK(!result.wait(std::chrono::milliseconds(50))); // one event is not too many
+        for (int i = 0; i < 20; ++i)
+            hub.publish("t", sse::message{}.data("0123456789"));
+        auto const ec = result.wait();
+        REQUIRE(ec);
+        CHECK(*ec == sse::error::slow_subscriber);
+    }
+    SECTION("dropped before it waits: at once")
+    {
+        for (int i = 0; i < 20; ++i)
+            hub.publish("t", sse::message{}.data("0123456789"));
+        wait();
+        auto const ec = result.wait();
+        REQUIRE(ec);
+        CHECK(*ec == sse::error::slow_subscriber);
+    }
+    SECTION("cancelled")
+    {
+        net::cancellation_signal sig;
+        wait(sig.slot());
+        net::dispatch(strand, [&] { sig.emit(net::cancellation_type::terminal); });
+        auto const ec = result.wait();
+        REQUIRE(ec);
+        CHECK(*ec == net::error::operation_aborted);
+        // The subscription goes on.
+        hub.publish("t", sse::message{}.data("after"));
+        CHECK(sub.queued() == 1);
+    }
+    SECTION("through any_message_source")
+    {
+        sse::any_message_source any(std::move(sub));
+        CHECK(any.reports_failure());
+        latch_value<bool> started;
+        net::dispatch(strand, [&] {
+            any.async_wait_failure(net::bind_executor(strand, [&](sse::error_code ec) { result.set(ec); }));
+            started.set(true);
+        });
+        REQUIRE(started.wait());
+        for (int i = 0; i < 20; ++i)
+            hub.publish("t", sse::message{}.data("0123456789"));
+        auto const ec = result.wait();
+        REQUIRE(ec);
+        CHECK(*ec == sse::error::slow_subscriber);
+    }
+}
+
+TEST_CASE("broadcaster: a subscription that is never dropped does not report failures", "[broadcaster]")
+{
+    sse::broadcaster_options o;
+    o.slow_policy = sse::slow_subscriber_policy::skip_to_newest;
+    sse::broadcaster hub(o);
+    auto sub = hub.subscribe("t");
+    CHECK(!sub.reports_failure());
+    CHECK(!sse::any_message_source(std::move(sub)).reports_failure());
+}
+
+TEST_CASE("broadcaster: a failure wait cancelled on one thread while another drops the subscriber", "[broadcaster][threads]")
+{
+    // Each round, a subscriber's strand starts a wait and cancels it at
+    // once while this thread publishes it into failure: whichever comes
+    // first, the handler runs once, on its strand, and the slot is never
+    // touched by the publisher.
+    sse::broadcaster_options o;
+    o.max_subscriber_bytes = 100;
+    sse::broadcaster hub(o);
+    runner r(2);
+    int aborted = 0;
+    int failed = 0;
+    for (int round = 0; round < 300; ++round) {
+        auto const topic = "t" + std::to_string(round);
+        auto sub = std::make_shared<sse::subscription>(hub.subscribe(topic));
+        auto strand = net::make_strand(r.ioc);
+        auto signal = std::make_shared<net::cancellation_signal>();
+        auto calls = std::make_shared<std::atomic<int>>(0);
+        latch_value<sse::error_code> result;
+        net::dispatch(strand, [&result, sub, signal, strand, calls] {
+            sub->async_wait_failure(net::bind_cancellation_slot(
+                signal->slot(),
+                net::bind_executor(strand, [&result, strand, calls](sse::error_code ec) {
+                    CHECK(strand.running_in_this_thread());
+                    ++*calls;
+                    result.set(ec);
+                })
+            ));
+            net::post(strand, [signal] { signal->emit(net::cancellation_type::terminal); });
+        });
+        for (int i = 0; i < 12; ++i)
+            hub.publish(topic, sse::message{}.data("0123456789"));
+        auto const ec = result.wait();
+        REQUIRE(ec);
+        if (*ec == net::error::operation_aborted) {
+            ++aborted;
+        } else {
+            CHECK(*ec == sse::error::slow_subscriber);
+            ++failed;
+        }
+        // Nothing more comes: one more turn of the strand, then the count.
+        latch_value<bool> drained;
+        net::post(strand, [&drained] { drained.set(true); });
+        REQUIRE(drained.wait());
+        CHECK(*calls == 1);
+    }
+    std::cout << "failure waits: " << aborted << " cancelled first, " << failed << " failed first\n";
+}
+
+TEST_CASE("broadcaster: a subscriber dropped while its peer reads nothing ends its stream at once", "[broadcaster]")
+{
+    // The send timeout is an hour: only the subscriber's failure can end
+    // the stream, held back behind a peer that reads nothing.
+    sse::broadcaster_options o;
+    o.max_subscriber_bytes = 64 * 1024;
+    sse::broadcaster hub(o);
+    sse::stream_options so;
+    so.send_timeout = std::chrono::hours(1);
+    so.max_queued_bytes = 64 * 1024;
+    latch_value<sse::error_code> ended;
+    // Erased, as a server with many routes holds it.
+    server srv(streaming([&](request const&) { return sse::any_message_source(hub.subscribe("t")); }, so, ended));
+    client c(srv.port());
+    c.socket().set_option(net::socket_base::receive_buffer_size(16 * 1024));
+    c.get("/events");
+    REQUIRE(c.read_until_contains("\r\n\r\n"));
+    REQUIRE(hub.subscriber_count("t") == 1);
+    // 4 KiB events until the subscriber is dropped: the socket's buffers
+    // fill first (a few MiB on loopback), then the stream's queue, then
+    // the subscriber's.
+    std::string const payload(4096, 'x');
+    std::size_t published = 0;
+    while (!ended.wait(std::chrono::milliseconds(0)) && published < 100'000) {
+        hub.publish("t", sse::message{}.data(payload));
+        if (++published % 64 == 0)
+            std::this_thread::sleep_for(std::chrono::milliseconds(1)); // let the stream write
+    }
+    auto const ec = ended.wait();
+    REQUIRE(ec);
+    CHECK(*ec == sse::error::slow_subscriber);
+    CHECK(hub.subscriber_count("t") == 0);
+    // The connection is closed: what the socket held is all there is.
+    CHECK(c.read_to_close());
+    std::cout << "dropped subscriber: " << published << " events of 4 KiB published, " << c.received().size()
+              << " bytes reached the client before the close\n";
 }
 
 namespace {

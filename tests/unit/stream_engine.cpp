@@ -63,6 +63,8 @@ struct script {
         case type::cancel_wait: return "cancel_wait";
         case type::cancel_source: return "cancel_source";
         case type::release_source: return "release";
+        case type::watch_source: return "watch_source";
+        case type::stop_source_watch: return "stop_source_watch";
         case type::watch: return "watch";
         case type::stop_watch: return "stop_watch";
         case type::abort: return "abort";
@@ -322,6 +324,162 @@ TEST_CASE("stream engine: the queue cap holds the source back until writes drain
     s.e.wrote({}, s.now);
     // 18 queued: under the cap again.
     CHECK(s.run() == actions{"ask", "write(data: 2\n\n)"});
+}
+
+namespace {
+
+// Held back by the queue cap: three messages of 9 bytes queued against a
+// cap of 20, the first being written. The source can report a failure.
+void held_back(script& s)
+{
+    s.e.set_source_reports_failure(true);
+    s.start();
+    s.e.wrote({}, s.now);
+    CHECK(s.run() == actions{"cancel_wait"});
+    s.e.timer_fired(s.now);
+    s.e.source_yielded(data("1"));
+    CHECK(s.run() == actions{"ask", "write(data: 1\n\n)", "wait(+30000)"});
+    s.e.source_yielded(data("2"));
+    CHECK(s.run() == actions{"ask"});
+    s.e.source_yielded(data("3"));
+    // Asked for nothing: the source is watched for a failure instead.
+    CHECK(s.run() == actions{"watch_source"});
+}
+
+sse::stream_options capped()
+{
+    sse::stream_options o;
+    o.max_queued_bytes = 20;
+    o.max_write_size = 9;
+    o.heartbeat = 0ms;
+    return o;
+}
+
+} // namespace
+
+TEST_CASE("stream engine: a source that fails while the stream is held back ends it at once", "[stream_engine]")
+{
+    script s(capped());
+    held_back(s);
+    s.e.source_watch_ended(sse::error::slow_subscriber);
+    // The write in flight is cut short: the peer may never read it.
+    CHECK(s.run() == actions{"release", "abort", "stop_watch", "cancel_wait"});
+    s.e.wrote(boost::asio::error::operation_aborted, s.now);
+    s.e.watch_ended(boost::asio::error::operation_aborted, false);
+    s.e.timer_fired(s.now);
+    CHECK(s.run() == actions{completed(sse::error::slow_subscriber)});
+}
+
+TEST_CASE("stream engine: the watch on the source stops when it is asked again", "[stream_engine]")
+{
+    script s(capped());
+    held_back(s);
+    s.e.wrote({}, s.now);
+    // 18 queued: under the cap. A failure now comes with the answer.
+    CHECK(s.run() == actions{"stop_source_watch", "ask", "write(data: 2\n\n)"});
+    SECTION("stopped")
+    {
+        s.e.source_watch_ended(boost::asio::error::operation_aborted);
+    }
+    SECTION("a failure that raced the stop is left to the answer")
+    {
+        s.e.source_watch_ended(sse::error::slow_subscriber);
+    }
+    CHECK(s.run().empty());
+    s.e.source_failed(sse::error::slow_subscriber);
+    // A clean end: what is queued, then the end of the body.
+    CHECK(s.run() == actions{"release"});
+    s.e.wrote({}, s.now);
+    CHECK(s.run() == actions{"stop_watch", "cancel_wait"});
+    s.e.watch_ended(boost::asio::error::operation_aborted, false);
+    CHECK(s.run() == actions{"write(data: 3\n\n|end)"});
+    s.e.wrote({}, s.now);
+    CHECK(s.run().empty());
+    s.e.timer_fired(s.now);
+    CHECK(s.run() == actions{completed(sse::error::slow_subscriber)});
+}
+
+TEST_CASE("stream engine: the source is released only once its watch is over", "[stream_engine]")
+{
+    script s(capped());
+    held_back(s);
+    s.e.cancelled(boost::asio::cancellation_type::terminal);
+    CHECK(s.run() == actions{"stop_source_watch", "abort", "stop_watch", "cancel_wait"});
+    s.e.wrote(boost::asio::error::operation_aborted, s.now);
+    s.e.watch_ended(boost::asio::error::operation_aborted, false);
+    s.e.timer_fired(s.now);
+    CHECK(s.run().empty()); // the source is still watched: not destroyed
+    s.e.source_watch_ended(boost::asio::error::operation_aborted);
+    CHECK(s.run() == actions{"release", completed(boost::asio::error::operation_aborted)});
+}
+
+TEST_CASE("stream engine: a watch that ends without news is not restarted while held back", "[stream_engine]")
+{
+    // Without an error, or cancelled by someone else: a source that did
+    // either at once would otherwise be watched again and again.
+    auto const ec = GENERATE(sse::error_code(), sse::error_code(boost::asio::error::operation_aborted));
+    script s(capped());
+    held_back(s);
+    s.e.source_watch_ended(ec);
+    CHECK(s.run().empty());
+    s.e.wrote({}, s.now);
+    CHECK(s.run() == actions{"ask", "write(data: 2\n\n)"});
+    s.e.source_yielded(data("4"));
+    CHECK(s.run() == actions{"watch_source"}); // held back again: watched again
+}
+
+TEST_CASE("stream engine: a source that cannot report after all is not watched again", "[stream_engine]")
+{
+    // A wrapper whose wrapped source cannot report (an any_message_source
+    // around a range, in a source of the user's).
+    script s(capped());
+    held_back(s);
+    s.e.source_watch_ended(boost::asio::error::operation_not_supported);
+    CHECK(s.run().empty()); // no abort
+    s.e.wrote({}, s.now);
+    CHECK(s.run() == actions{"ask", "write(data: 2\n\n)"});
+    s.e.source_yielded(data("4"));
+    CHECK(s.run().empty()); // held back again, and not watched
+}
+
+TEST_CASE("stream engine: a source that fails while its HTTP/2 connection holds the stream back", "[stream_engine]")
+{
+    // Its own queue is small: the peer reads this stream, so what is
+    // queued goes out before the end, as for a failure that comes with an
+    // answer.
+    script s({}, peer_watch::stream_close);
+    s.e.set_source_reports_failure(true);
+    s.e.set_source_takes_backlog(false);
+    CHECK(s.start() == actions{"watch", "ask", "write()", "wait(+30000)"});
+    s.e.source_yielded(data("x"));
+    s.e.set_backpressure(true);
+    CHECK(s.run() == actions{"watch_source"});
+    SECTION("it fails")
+    {
+        s.e.source_watch_ended(sse::error::slow_subscriber);
+        CHECK(s.run() == actions{"release"});
+        s.e.wrote({}, s.now);
+        CHECK(s.run() == actions{"write(data: x\n\n|end)"});
+    }
+    SECTION("the connection drains")
+    {
+        s.e.set_backpressure(false);
+        CHECK(s.run() == actions{"stop_source_watch", "ask"});
+        s.e.source_watch_ended(boost::asio::error::operation_aborted);
+        CHECK(s.run().empty());
+    }
+}
+
+TEST_CASE("stream engine: a graceful end while the source is watched", "[stream_engine]")
+{
+    script s(capped());
+    held_back(s);
+    s.e.cancelled(boost::asio::cancellation_type::partial);
+    CHECK(s.run() == actions{"stop_source_watch"});
+    s.e.source_watch_ended(boost::asio::error::operation_aborted);
+    CHECK(s.run() == actions{"release"});
+    s.e.wrote({}, s.now);
+    CHECK(s.run() == actions{"write(data: 2\n\n)"}); // what is queued still goes out
 }
 
 TEST_CASE("stream engine: the source fails", "[stream_engine]")

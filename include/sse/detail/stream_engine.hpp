@@ -30,6 +30,7 @@
 #include <sse/detail/encoder.hpp>
 #include <sse/detail/message_queue.hpp>
 #include <sse/error.hpp>
+#include <sse/message_source.hpp>
 #include <sse/stream_options.hpp>
 
 #include <boost/asio/buffer.hpp>
@@ -62,6 +63,9 @@ public:
         cancel_wait,    // cancel the pending wait (it fires at once, and is re-armed)
         cancel_source,  // cancel the pending async_next (terminal)
         release_source, // destroy the source: the producer is torn down
+        watch_source,   // wait for the source to fail while it is not asked (its
+                        // async_wait_failure); then source_watch_ended
+        stop_source_watch, // cancel that wait (terminal); then source_watch_ended
         watch,          // start watching the peer; then watch_ended
         stop_watch,     // stop watching (HTTP/1.1: cancel the read); then watch_ended
         abort,          // end the stream at once, without its proper end: cancel the write in
@@ -248,6 +252,15 @@ public:
     // has try_take): if not, no take_backlog action is ever returned.
     void set_source_takes_backlog(bool can) noexcept { takes_backlog_ = can; }
 
+    // Whether the source can report a failure while it is not asked (it
+    // has async_wait_failure): if so, a stream held back behind a slow peer
+    // watches it, and ends at once when it fails.
+    void set_source_reports_failure(bool can) noexcept { reports_failure_ = can; }
+
+    // The source's async_wait_failure completed: with the error the source
+    // failed with, or because it was stopped.
+    void source_watch_ended(error_code ec) noexcept;
+
     // The connection holds too many bytes for all its streams (HTTP/2): no
     // more asking the source until it drains.
     void set_backpressure(bool on) noexcept { backpressure_ = on; }
@@ -287,6 +300,7 @@ public:
 private:
     enum class source_state { idle, busy, gone };
     enum class watch_state { off, active, stopping, done };
+    enum class source_watch_state { off, active, stopping };
 
     void finish(error_code ec) noexcept;
     void abort(error_code ec) noexcept;
@@ -305,6 +319,7 @@ private:
     peer_watch watch_kind_;
     source_state source_ = source_state::idle;
     watch_state watch_ = watch_state::off;
+    source_watch_state source_watch_ = source_watch_state::off;
     error_code result_;
     time_point last_write_{};
     time_point write_started_{};
@@ -327,6 +342,8 @@ private:
     bool drained_ = false;        // a backlog was taken: write now
     bool backlog_wanted_ = false;
     bool takes_backlog_ = true;
+    bool reports_failure_ = false;
+    bool source_watch_spent_ = false; // it ended without news: not again until the source is asked
     bool backpressure_ = false;
     bool bytes_lost_ = false;
     bool heartbeat_queued_ = false; // the timer queued a heartbeat
@@ -362,6 +379,17 @@ bool source_takes_backlog(Source const& source) noexcept
         return source.takes_backlog();
     else
         return takes_backlog<Source>;
+}
+
+// For sinks, the watch_source action: the source's async_wait_failure
+// with `handler`. A source without it is never watched.
+template <class Source, class Handler>
+void watch_source(Source& source, Handler&& handler)
+{
+    if constexpr (reports_failure<Source>)
+        source.async_wait_failure(std::forward<Handler>(handler));
+    else
+        SSE_ASSERT(false);
 }
 
 // For sinks, the take_backlog action: what `source` already holds, up to

@@ -13,6 +13,8 @@
 #include <boost/asio/associated_allocator.hpp>
 #include <boost/asio/associated_cancellation_slot.hpp>
 #include <boost/asio/associated_executor.hpp>
+#include <boost/asio/error.hpp>
+#include <boost/asio/post.hpp>
 
 namespace sse {
 namespace detail {
@@ -43,20 +45,31 @@ struct any_next_parts {
     any_next_completion handler;
 };
 
-// The handler a wrapped source's async_next sees. Messages become
-// serialized on the way through.
-template <class Item>
-class any_next_handler {
+// What the handlers a wrapped source sees have in common: the caller's
+// executor, cancellation slot and allocator.
+template <class Parts>
+class any_handler_base {
 public:
     using executor_type = net::any_io_executor;
     using cancellation_slot_type = net::cancellation_slot;
-    using allocator_type = any_next_completion::allocator_type;
+    using allocator_type = typename decltype(Parts::handler)::allocator_type;
 
-    explicit any_next_handler(any_next_parts&& parts) noexcept : parts_(std::move(parts)) {}
+    explicit any_handler_base(Parts&& parts) noexcept : parts_(std::move(parts)) {}
 
     executor_type get_executor() const noexcept { return parts_.executor; }
     cancellation_slot_type get_cancellation_slot() const noexcept { return parts_.slot; }
     allocator_type get_allocator() const noexcept { return parts_.handler.get_allocator(); }
+
+protected:
+    Parts parts_;
+};
+
+// The handler a wrapped source's async_next sees. Messages become
+// serialized on the way through.
+template <class Item>
+class any_next_handler : public any_handler_base<any_next_parts> {
+public:
+    using any_handler_base::any_handler_base;
 
     void operator()(error_code ec, std::optional<Item> item)
     {
@@ -70,14 +83,29 @@ public:
             std::move(parts_.handler)(ec, std::move(s));
         }
     }
+};
 
-private:
-    any_next_parts parts_;
+// The same for async_wait_failure.
+using any_failure_completion = net::any_completion_handler<void(error_code)>;
+
+struct any_failure_parts {
+    net::any_io_executor executor;
+    net::cancellation_slot slot;
+    any_failure_completion handler;
+};
+
+class any_failure_handler : public any_handler_base<any_failure_parts> {
+public:
+    using any_handler_base::any_handler_base;
+
+    void operator()(error_code ec) { std::move(parts_.handler)(ec); }
 };
 
 struct any_source_base {
     virtual ~any_source_base() = default;
     virtual void async_next(any_next_parts&& parts) = 0;
+    virtual void async_wait_failure(any_failure_parts&& parts) = 0;
+    virtual bool reports_failure() const noexcept = 0;
     virtual std::size_t try_take(std::vector<serialized>& out, std::size_t max_bytes) = 0;
     virtual bool takes_backlog() const noexcept = 0;
 };
@@ -93,6 +121,20 @@ public:
     {
         source_.async_next(any_next_handler<item_type>(std::move(parts)));
     }
+
+    void async_wait_failure(any_failure_parts&& parts) override
+    {
+        if constexpr (detail::reports_failure<Source>) {
+            source_.async_wait_failure(any_failure_handler(std::move(parts)));
+        } else {
+            auto ex = parts.executor;
+            net::post(ex, [h = std::move(parts.handler)]() mutable {
+                std::move(h)(net::error::operation_not_supported);
+            });
+        }
+    }
+
+    bool reports_failure() const noexcept override { return detail::source_reports_failure(source_); }
 
     bool takes_backlog() const noexcept override
     {
@@ -127,7 +169,10 @@ private:
     Source source_;
 };
 
-struct any_next_initiation {
+// Starts `Start` on the wrapped source with the caller's handler erased
+// into `Parts`.
+template <class Parts, class Completion, void (any_source_base::*Start)(Parts&&)>
+struct any_source_initiation {
     any_source_base* source;
 
     template <class Handler>
@@ -138,17 +183,20 @@ struct any_next_initiation {
         if constexpr (std::is_same_v<net::associated_cancellation_slot_t<handler_type>, net::cancellation_slot>) {
             // The wrapped source gets the caller's own slot.
             net::cancellation_slot slot = net::get_associated_cancellation_slot(handler);
-            source->async_next(any_next_parts{
-                std::move(ex), slot, any_next_completion(slot_hidden<handler_type>{std::forward<Handler>(handler)})});
+            (source->*Start)(Parts{std::move(ex), slot, Completion(slot_hidden<handler_type>{std::forward<Handler>(handler)})});
         } else {
             // A slot of another type: the erased handler adapts it, and
             // the wrapped source gets the slot that it forwards to.
-            any_next_completion h(std::forward<Handler>(handler));
+            Completion h(std::forward<Handler>(handler));
             net::cancellation_slot slot = h.get_cancellation_slot();
-            source->async_next(any_next_parts{std::move(ex), slot, std::move(h)});
+            (source->*Start)(Parts{std::move(ex), slot, std::move(h)});
         }
     }
 };
+
+using any_next_initiation = any_source_initiation<any_next_parts, any_next_completion, &any_source_base::async_next>;
+using any_failure_initiation =
+    any_source_initiation<any_failure_parts, any_failure_completion, &any_source_base::async_wait_failure>;
 
 } // namespace detail
 
@@ -171,6 +219,19 @@ auto any_message_source::async_next(CompletionToken&& token)
     return net::async_initiate<CompletionToken, void(error_code, std::optional<serialized>)>(
         detail::any_next_initiation{impl_.get()}, token
     );
+}
+
+template <net::completion_token_for<void(error_code)> CompletionToken>
+auto any_message_source::async_wait_failure(CompletionToken&& token)
+{
+    SSE_ASSERT(impl_); // not moved from
+    return net::async_initiate<CompletionToken, void(error_code)>(detail::any_failure_initiation{impl_.get()}, token);
+}
+
+inline bool any_message_source::reports_failure() const noexcept
+{
+    SSE_ASSERT(impl_); // not moved from
+    return impl_->reports_failure();
 }
 
 inline bool any_message_source::takes_backlog() const noexcept

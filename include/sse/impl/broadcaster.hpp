@@ -36,8 +36,8 @@
 namespace sse {
 namespace detail {
 
-// A waiting operation (async_next, or an async_publish held back by
-// publish_ahead): the handler, type-erased, with the executor it runs on
+// A waiting operation (async_next, async_wait_failure, or an async_publish
+// held back by publish_ahead): the handler, type-erased, with the executor it runs on
 // and its cancellation slot.
 //
 // The cancellation slot belongs to the handler's executor, like the
@@ -46,9 +46,9 @@ namespace detail {
 // while waiting is cleared on that executor, just before the handler runs,
 // never by the thread that completes the wait (a publisher clearing it
 // while the owner emits it freed the running cancellation handler).
-template <class Result>
+template <class... Result>
 struct waiting_handler {
-    using handler_type = net::any_completion_handler<void(error_code, Result)>;
+    using handler_type = net::any_completion_handler<void(error_code, Result...)>;
 
     handler_type handler;
     net::any_io_executor executor;
@@ -62,27 +62,27 @@ struct waiting_handler {
     }
 
     // The function that runs the handler: it clears the slot first.
-    auto invoker(error_code ec, Result result)
+    auto invoker(error_code ec, Result... result)
     {
-        return [h = std::move(handler), slot = slot, ec, result = std::move(result)]() mutable {
+        return [h = std::move(handler), slot = slot, ec, ... result = std::move(result)]() mutable {
             if (slot.is_connected())
                 slot.clear();
-            std::move(h)(ec, std::move(result));
+            std::move(h)(ec, std::move(result)...);
         };
     }
 
     // Runs the handler on its executor, never inline.
-    void post(error_code ec, Result result) &&
+    void post(error_code ec, Result... result) &&
     {
-        net::post(executor, invoker(ec, std::move(result)));
+        net::post(executor, invoker(ec, std::move(result)...));
     }
 
     // Runs the handler on its executor from a sweep, which runs on the
     // executor's execution context: an executor that is free (a strand
     // no other thread holds) runs it at once.
-    void dispatch(error_code ec, Result result) &&
+    void dispatch(error_code ec, Result... result) &&
     {
-        net::dispatch(executor, invoker(ec, std::move(result)));
+        net::dispatch(executor, invoker(ec, std::move(result)...));
     }
 };
 
@@ -159,6 +159,7 @@ struct broadcast_subscriber {
     std::size_t bytes = 0;
     std::size_t index = 0; // in topic->subscribers
     std::optional<next_waiter> waiting;
+    std::optional<waiting_handler<>> failure_waiting; // async_wait_failure
     error_code failed;
 
     // The sweep queue of the context of its last async_next, where its
@@ -178,6 +179,21 @@ struct broadcast_subscriber {
     void complete(error_code ec, std::optional<serialized> item)
     {
         take_waiting().post(ec, std::move(item));
+    }
+
+    // It fails: what is queued goes, and whoever waits hears of it. The
+    // topic's mutex is held.
+    void fail(error_code ec)
+    {
+        failed = ec;
+        clear_queue();
+        if (waiting)
+            complete(ec, std::nullopt);
+        if (failure_waiting) {
+            auto w = std::move(*failure_waiting);
+            failure_waiting.reset();
+            std::move(w).post(ec);
+        }
     }
 
     std::size_t queued() const noexcept { return queue.size() - head; }
@@ -224,10 +240,7 @@ struct broadcast_subscriber {
         auto const& o = topic->options;
         if (bytes + s.size() > o.max_subscriber_bytes) {
             if (o.slow_policy == slow_subscriber_policy::disconnect) {
-                failed = make_error_code(error::slow_subscriber);
-                clear_queue();
-                if (waiting)
-                    complete(failed, std::nullopt);
+                fail(make_error_code(error::slow_subscriber));
                 return;
             }
             std::size_t const dropped = queued();
@@ -728,11 +741,9 @@ struct broadcast_registry final : backend_sink {
                     if (s->pending_bytes + e.bytes.size() > o.max_subscriber_bytes) {
                         // Held back too long: the replay could not be
                         // joined to what follows it.
-                        s->failed = make_error_code(error::slow_subscriber);
                         s->pending.clear();
                         s->pending_bytes = 0;
-                        if (s->waiting)
-                            s->complete(s->failed, std::nullopt);
+                        s->fail(make_error_code(error::slow_subscriber));
                         break;
                     }
                     s->pending.push_back(e);
@@ -787,9 +798,7 @@ inline void finish_replay(
     if (sub.failed)
         return;
     if (ec) {
-        sub.failed = ec;
-        if (sub.waiting)
-            sub.complete(ec, std::nullopt);
+        sub.fail(ec);
         return;
     }
     if (replay.gap && !o.gap_event.empty())
@@ -824,13 +833,27 @@ inline subscription::~subscription()
         return;
     auto topic = sub_->topic;
     bool unused = false;
+    // Handlers still waiting (a stream never destroys its source while
+    // one is; a user may) are destroyed once the mutex is released: their
+    // destructors may take it.
+    std::optional<detail::next_waiter> waiting;
+    std::optional<detail::waiting_handler<>> failure_waiting;
     {
         std::lock_guard lock(topic->mutex);
         auto& subs = topic->subscribers;
         subs[sub_->index] = subs.back();
         subs[sub_->index]->index = sub_->index;
         subs.pop_back();
-        sub_->waiting.reset(); // a stream never destroys its source while waiting
+        // Moved by construction: Asio 1.81's any_completion_handler
+        // cannot be move-assigned.
+        if (sub_->waiting) {
+            waiting.emplace(std::move(*sub_->waiting));
+            sub_->waiting.reset();
+        }
+        if (sub_->failure_waiting) {
+            failure_waiting.emplace(std::move(*sub_->failure_waiting));
+            sub_->failure_waiting.reset();
+        }
         sub_->clear_queue();
         if (topic->backend && subs.empty())
             topic->backend->unfollow(topic->name);
@@ -892,6 +915,45 @@ inline void subscription::start(detail::next_waiter handler, net::cancellation_s
                 sub->complete(net::error::operation_aborted, std::nullopt);
         });
     }
+}
+
+template <net::completion_token_for<void(error_code)> CompletionToken>
+auto subscription::async_wait_failure(CompletionToken&& token)
+{
+    return net::async_initiate<CompletionToken, void(error_code)>(
+        [this](auto handler) {
+            auto slot = net::get_associated_cancellation_slot(handler);
+            this->wait_failure(detail::waiting_handler<>::make(std::move(handler), slot), slot);
+        },
+        token
+    );
+}
+
+inline void subscription::wait_failure(detail::waiting_handler<> handler, net::cancellation_slot slot)
+{
+    std::lock_guard lock(sub_->topic->mutex);
+    if (sub_->failed)
+        return std::move(handler).post(sub_->failed);
+    SSE_ASSERT(!sub_->failure_waiting); // one wait at a time
+    sub_->failure_waiting.emplace(std::move(handler));
+    if (slot.is_connected()) {
+        // Runs on the waiting operation's executor, as for async_next.
+        slot.assign([sub = sub_](net::cancellation_type) {
+            std::lock_guard lock(sub->topic->mutex);
+            if (sub->failure_waiting) {
+                auto w = std::move(*sub->failure_waiting);
+                sub->failure_waiting.reset();
+                std::move(w).post(net::error::operation_aborted);
+            }
+        });
+    }
+}
+
+inline bool subscription::reports_failure() const noexcept
+{
+    // Both are the topic's from its creation on.
+    auto const& topic = *sub_->topic;
+    return topic.options.slow_policy == slow_subscriber_policy::disconnect || topic.backend != nullptr;
 }
 
 inline std::size_t subscription::try_take(std::vector<serialized>& out, std::size_t max_bytes)

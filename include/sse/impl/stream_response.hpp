@@ -84,9 +84,10 @@ struct no_buffer {};
 
 // The HTTP/1.x sink of an event stream: it performs what the stream engine
 // decides, and frames the payload (chunks, or close-delimited for
-// HTTP/1.0). At most four sub-operations at once (source, write, the read
-// that watches the peer, a deadline in the context's deadline_queue), all
-// on the stream's executor.
+// HTTP/1.0). At most four sub-operations at once (the source, asked or
+// watched for a failure; write; the read that watches the peer; a deadline
+// in the context's deadline_queue), all on the stream's executor; five for
+// the moment a watch on the source is being stopped as it is asked again.
 template <class AsyncStream, class DynamicBuffer, class Source, class Handler>
 class http1_stream_op final
     : public async_op<http1_stream_op<AsyncStream, DynamicBuffer, Source, Handler>, Handler, typename AsyncStream::executor_type> {
@@ -110,6 +111,7 @@ public:
         , chunked_(parts.header.version() >= 11)
     {
         engine_.set_source_takes_backlog(source_takes_backlog(*source_));
+        engine_.set_source_reports_failure(source_reports_failure(*source_));
         writes().head = http1_stream_head(parts.header, parts.keep_alive);
     }
 
@@ -152,6 +154,8 @@ private:
         case type::cancel_wait: timer_.cancel(); break;
         case type::cancel_source: source_cancel_.emit(net::cancellation_type::terminal); break;
         case type::release_source: source_.reset(); break;
+        case type::watch_source: sse::detail::watch_source(*source_, source_watch_handler{{ref(this)}}); break;
+        case type::stop_source_watch: source_watch_cancel_.emit(net::cancellation_type::terminal); break;
         case type::watch: stream_.async_read_some(net::buffer(scratch_), read_handler{{ref(this)}}); break;
         case type::stop_watch: read_cancel_.emit(net::cancellation_type::terminal); break;
         case type::abort: write_cancel_.emit(net::cancellation_type::terminal); break;
@@ -209,6 +213,12 @@ private:
         run();
     }
 
+    void on_source_watch(error_code ec)
+    {
+        engine_.source_watch_ended(ec);
+        run();
+    }
+
     void on_read(error_code ec, std::size_t n)
     {
         if (n != 0)
@@ -241,6 +251,11 @@ private:
         void operator()(error_code ec, std::optional<item_type> item) { this->self.p->on_next(ec, std::move(item)); }
     };
 
+    // Held by the source for as long as the stream is held back.
+    struct source_watch_handler : base::template cancellable_handler<&http1_stream_op::source_watch_cancel_, true> {
+        void operator()(error_code ec) { this->self.p->on_source_watch(ec); }
+    };
+
     struct write_handler : base::template cancellable_handler<&http1_stream_op::write_cancel_> {
         void operator()(error_code ec, std::size_t) { this->self.p->on_write(ec); }
     };
@@ -269,6 +284,7 @@ private:
     DynamicBuffer* buffer_;
     op_timer<http1_stream_op, timer_handler> timer_;
     op_signal source_cancel_;
+    op_signal source_watch_cancel_;
     op_signal write_cancel_;
     op_signal read_cancel_;
     stream_engine engine_;

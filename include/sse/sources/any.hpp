@@ -121,6 +121,25 @@ public:
     template <net::completion_token_for<void(error_code, std::optional<serialized>)> CompletionToken>
     auto async_next(CompletionToken&& token);
 
+    /** Waits until the wrapped source fails while it is not asked.
+
+        Forwards to the wrapped source's `async_wait_failure` when it has
+        one (a broadcaster `subscription` does); otherwise completes with
+        `net::error::operation_not_supported`. The handler's executor,
+        slot and allocator are seen as for `async_next`.
+
+        @code void handler(error_code ec) @endcode
+    */
+    template <net::completion_token_for<void(error_code)> CompletionToken>
+    auto async_wait_failure(CompletionToken&& token);
+
+    /** Whether the wrapped source has an `async_wait_failure`.
+
+        A stream whose source has one watches it while a slow peer holds
+        the stream back, and ends at once when it fails.
+    */
+    bool reports_failure() const noexcept;
+
     /** Takes what the wrapped source already holds, without waiting.
 
         Forwards to the wrapped source's `try_take(std::vector<Item>&,

@@ -97,6 +97,41 @@ inline void stream_engine::watch_ended(error_code ec, bool data) noexcept
     watch_ = watch_state::off; // ended without news: watch again
 }
 
+inline void stream_engine::source_watch_ended(error_code ec) noexcept
+{
+    SSE_ASSERT(source_watch_ != source_watch_state::off);
+    bool const stopped = source_watch_ == source_watch_state::stopping;
+    source_watch_ = source_watch_state::off;
+    if (stopped)
+        return; // a failure that raced the stop is the next async_next's
+    if (ec == net::error::operation_not_supported) {
+        // A wrapper whose wrapped source cannot report (an
+        // any_message_source around a range): never watched again.
+        reports_failure_ = false;
+        return;
+    }
+    if (!ec || ec == net::error::operation_aborted) {
+        // No news, or cancelled by someone else: not watched again until
+        // the source is asked again, so that such a source cannot spin.
+        source_watch_spent_ = true;
+        return;
+    }
+    if (aborted_ || end_written_)
+        return;
+    if (queue_.queued() >= max_queued_bytes_) {
+        // The source failed while the stream was held back behind its
+        // peer (a broadcaster dropped the subscriber as too slow): the
+        // stream ends now, the write in flight included, rather than once
+        // the peer has read what is queued, which it may never do.
+        abort(ec);
+    } else {
+        // Held back only by its HTTP/2 connection: this peer reads, and
+        // what is queued goes out before the end, as for a failure that
+        // comes with an answer.
+        finish(ec);
+    }
+}
+
 inline void stream_engine::timer_fired(time_point now) noexcept
 {
     SSE_ASSERT(timer_armed_);
@@ -246,7 +281,11 @@ stream_action stream_engine::next(Now&& now)
         source_cancelled_ = true;
         return action::simple(type::cancel_source);
     }
-    if (ending && source_ == source_state::idle) {
+    if (ending && source_watch_ == source_watch_state::active) {
+        source_watch_ = source_watch_state::stopping;
+        return action::simple(type::stop_source_watch);
+    }
+    if (ending && source_ == source_state::idle && source_watch_ == source_watch_state::off) {
         source_ = source_state::gone;
         return action::simple(type::release_source);
     }
@@ -267,10 +306,22 @@ stream_action stream_engine::next(Now&& now)
         }
         if (std::exchange(backlog_wanted_, false) && !finishing_ && queue_.pending() < max_write_size_)
             return action::take_backlog(max_write_size_ - queue_.pending());
-        if (source_ == source_state::idle && !finishing_ && !backpressure_ &&
-            queue_.queued() < max_queued_bytes_) {
+        bool const held_back = backpressure_ || queue_.queued() >= max_queued_bytes_;
+        if (source_ == source_state::idle && !finishing_ && !held_back) {
+            // Asked again: a failure now comes with the answer, and ends
+            // the stream cleanly.
+            if (source_watch_ == source_watch_state::active) {
+                source_watch_ = source_watch_state::stopping;
+                return action::simple(type::stop_source_watch);
+            }
+            source_watch_spent_ = false;
             source_ = source_state::busy;
             return action::simple(type::ask_source);
+        }
+        if (source_ == source_state::idle && !finishing_ && held_back && reports_failure_ &&
+            source_watch_ == source_watch_state::off && !source_watch_spent_) {
+            source_watch_ = source_watch_state::active;
+            return action::simple(type::watch_source);
         }
         if (!writing_ && !end_written_) {
             auto const a = decide_write(now);
@@ -298,7 +349,7 @@ stream_action stream_engine::next(Now&& now)
 
     // Done once every sub-operation is.
     if ((end_written_ || aborted_) && source_ == source_state::gone && !writing_ && !timer_armed_ && !turn_posted_ &&
-        (watch_ == watch_state::off || watch_ == watch_state::done)) {
+        (watch_ == watch_state::off || watch_ == watch_state::done) && source_watch_ == source_watch_state::off) {
         completed_ = true;
         error_code ec = result_;
         if (!ec && bytes_lost_)

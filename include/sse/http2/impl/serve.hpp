@@ -177,6 +177,7 @@ public:
         , refs_(1) // the session's
     {
         engine_.set_source_takes_backlog(sse::detail::source_takes_backlog(*source_));
+        engine_.set_source_reports_failure(sse::detail::source_reports_failure(*source_));
     }
 
     void start()
@@ -317,6 +318,8 @@ private:
         case type::cancel_wait: timer_.cancel(); break;
         case type::cancel_source: source_cancel_.emit(net::cancellation_type::terminal); break;
         case type::release_source: source_.reset(); break;
+        case type::watch_source: sse::detail::watch_source(*source_, source_watch_handler{ref(this)}); break;
+        case type::stop_source_watch: source_watch_cancel_.emit(net::cancellation_type::terminal); break;
         case type::watch: watching_ = true; break; // the session calls closed()
         case type::stop_watch: break;              // not asked for a stream's close
         case type::abort:
@@ -435,6 +438,18 @@ private:
         void operator()(error_code ec, std::optional<item_type> item) { this->self.p->on_next(ec, std::move(item)); }
     };
 
+    // Held by the source for as long as the stream is held back.
+    struct source_watch_handler : handler_base {
+        using cancellation_slot_type = net::cancellation_slot;
+        cancellation_slot_type get_cancellation_slot() const noexcept { return this->self.p->source_watch_cancel_.slot(); }
+
+        void operator()(error_code ec)
+        {
+            this->self.p->engine_.source_watch_ended(ec);
+            this->self.p->run();
+        }
+    };
+
     // The deadline fell due or was cancelled (posted by the deadline queue).
     struct timer_handler : handler_base {
         void operator()()
@@ -455,6 +470,7 @@ private:
     // In the execution context's deadline queue, not a timer of its own.
     sse::detail::op_timer<stream_body, timer_handler> timer_;
     net::cancellation_signal source_cancel_;
+    net::cancellation_signal source_watch_cancel_;
     sse::detail::stream_engine engine_;
     std::optional<Source> source_;
     std::function<void(error_code)> on_end_;
