@@ -341,6 +341,14 @@ public:
         return subscription_.try_take(out, max_bytes);
     }
 
+    // Lets a stream held back by a slow client end at once when the
+    // subscriber is dropped (see subscription::async_wait_failure).
+    template <net::completion_token_for<void(sse::error_code)> Token>
+    auto async_wait_failure(Token&& token)
+    {
+        return subscription_.async_wait_failure(std::forward<Token>(token));
+    }
+
 private:
     producer_guard guard_; // destroyed last
     sse::subscription subscription_;

@@ -859,6 +859,18 @@ def test_slow_subscriber():
         publish_time = time.monotonic() - start
         check(ids == [str(i).encode() for i in range(1, count + 1)],
               f"{count * size >> 20} MiB published as {count} events of 32 KiB ({publish_time:.2f} s)")
+        # Dropped, the slow subscriber's stream ends at once, though it has
+        # read nothing: not at the send timeout, 30 s after its stuck write
+        # started, which was after the first publish. So it must end less
+        # than 25 s after that, however long publishing took.
+        open_streams = {}
+
+        def slow_one_ended():
+            open_streams.update(server.stats())
+            return open_streams["open_streams"] == 1
+        ended = wait_until(slow_one_ended, max(0.0, start + 25 - time.monotonic()), 0.05)
+        check(ended, f"the slow subscriber's stream ended while it read nothing, "
+                     f"{time.monotonic() - start:.1f} s after the first publish ({open_streams.get('open_streams')} open)")
 
         def received():
             return parse_stream(dechunk(b"".join(chunks))[0]).events()
