@@ -83,6 +83,12 @@ concept server_handler = request_handler<H> ||
     other limits are those of `http1::async_serve` and
     `http2::async_serve`.
 
+    @par Closing
+    A connection is closed gracefully, except one whose HTTP/1.1 event
+    stream ended because the client stopped reading
+    (`error::slow_subscriber`, `error::send_timeout`): it is reset, so that
+    the kernel drops what the client never read at once.
+
     @par Shutdown
     `stop()` (or a signal given to `stop_on_signals`) stops accepting and
     ends every connection gracefully: event streams end cleanly (HTTP/1.1:

@@ -889,6 +889,8 @@ def test_slow_subscriber():
         closed = slow.read_to_eof(10)
         got = len(parse_stream(dechunk(slow.buf)[0]).events())
         check(closed and got < count, f"the slow subscriber was disconnected ({got} events reached it, closed {closed})")
+        check(slow.reset, "its connection was reset, not closed gracefully: the server's kernel keeps nothing "
+                          "for a client that stopped reading")
         slow.close()
         reader.close()
         stats = server.wait_idle()

@@ -208,6 +208,7 @@ class Raw:
         self.sock.connect(("127.0.0.1", port))
         self.buf = bytearray()  # appended to in place: a stream of megabytes arrives in many reads
         self.eof = False
+        self.reset = False  # the server reset the connection
         if request is not None:
             self.send(request)
 
@@ -220,7 +221,10 @@ class Raw:
             return False
         try:
             chunk = self.sock.recv(1 << 20)
-        except (ConnectionResetError, socket.timeout):
+        except ConnectionResetError:
+            self.reset = True
+            chunk = b""
+        except socket.timeout:
             chunk = b""
         if not chunk:
             self.eof = True

@@ -57,6 +57,14 @@ inline bool routine_end(error_code ec) noexcept
            ec.category() == make_error_code(beast::http::error::end_of_stream).category();
 }
 
+// The connection ended because its peer stopped reading: an event stream
+// held back behind it was dropped by its broadcaster, or a write took
+// longer than its stream's send timeout.
+inline bool peer_stopped_reading(error_code ec) noexcept
+{
+    return ec == error::slow_subscriber || ec == error::send_timeout;
+}
+
 // What the per-connection serve operations call: the server's handler,
 // given the connection's executor when it takes one (the executor lives in
 // the connection: two pointers kept for the connection's life).
@@ -278,6 +286,15 @@ struct server_state : std::enable_shared_from_this<server_state<Handler>> {
             phase_ = phase::closing;
             buffer_.consume(buffer_.size());
             buffer_.shrink_to_fit();
+            if (peer_stopped_reading(ec)) {
+                // A reset, not a graceful close: the peer would never read
+                // a close_notify or what the kernel still holds for it, and
+                // an orphaned socket keeps those bytes (up to its send
+                // buffer, megabytes) until the kernel gives up on it.
+                error_code ignored;
+                lowest().set_option(net::socket_base::linger(true, 0), ignored);
+                return finish();
+            }
             if constexpr (Tls) {
                 // close_notify, so that a body ended by the close reads as complete.
                 arm(stop_ != net::cancellation_type::none ? std::chrono::milliseconds(250)
