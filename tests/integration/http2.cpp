@@ -562,7 +562,7 @@ TEST_CASE("http2: a subscriber dropped behind a peer that grants no window is re
     a.stream.max_queued_bytes = 64 * 1024;
     a.stream.send_timeout = std::chrono::hours(1);
     sse::broadcaster_options o;
-    o.max_subscriber_bytes = 64 * 1024;
+    o.max_subscriber_bytes = 1024 * 1024; // 64 ms of publishing: dropped once held back, not before
     a.hub = std::make_unique<sse::broadcaster>(o);
     server srv(plain_session(a));
     std::atomic<bool> stop{false};
