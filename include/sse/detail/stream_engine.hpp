@@ -305,6 +305,7 @@ private:
     void finish(error_code ec) noexcept;
     void abort(error_code ec) noexcept;
     bool would_defer() const noexcept;
+    bool queue_full() const noexcept { return queue_.queued() >= max_queued_bytes_; }
     template <class Now>
     action decide_write(Now& now);
     std::optional<time_point> deadline() const noexcept;

@@ -189,11 +189,17 @@ struct broadcast_subscriber {
         clear_queue();
         if (waiting)
             complete(ec, std::nullopt);
-        if (failure_waiting) {
-            auto w = std::move(*failure_waiting);
-            failure_waiting.reset();
-            std::move(w).post(ec);
-        }
+        complete_failure_wait(ec);
+    }
+
+    // Completes async_wait_failure's handler, if one waits (posted).
+    void complete_failure_wait(error_code ec)
+    {
+        if (!failure_waiting)
+            return;
+        auto w = std::move(*failure_waiting);
+        failure_waiting.reset();
+        std::move(w).post(ec);
     }
 
     std::size_t queued() const noexcept { return queue.size() - head; }
@@ -940,11 +946,7 @@ inline void subscription::wait_failure(detail::waiting_handler<> handler, net::c
         // Runs on the waiting operation's executor, as for async_next.
         slot.assign([sub = sub_](net::cancellation_type) {
             std::lock_guard lock(sub->topic->mutex);
-            if (sub->failure_waiting) {
-                auto w = std::move(*sub->failure_waiting);
-                sub->failure_waiting.reset();
-                std::move(w).post(net::error::operation_aborted);
-            }
+            sub->complete_failure_wait(net::error::operation_aborted);
         });
     }
 }

@@ -118,7 +118,7 @@ inline void stream_engine::source_watch_ended(error_code ec) noexcept
     }
     if (aborted_ || end_written_)
         return;
-    if (queue_.queued() >= max_queued_bytes_) {
+    if (queue_full()) {
         // The source failed while the stream was held back behind its
         // peer (a broadcaster dropped the subscriber as too slow): the
         // stream ends now, the write in flight included, rather than once
@@ -306,7 +306,7 @@ stream_action stream_engine::next(Now&& now)
         }
         if (std::exchange(backlog_wanted_, false) && !finishing_ && queue_.pending() < max_write_size_)
             return action::take_backlog(max_write_size_ - queue_.pending());
-        bool const held_back = backpressure_ || queue_.queued() >= max_queued_bytes_;
+        bool const held_back = backpressure_ || queue_full();
         if (source_ == source_state::idle && !finishing_ && !held_back) {
             // Asked again: a failure now comes with the answer, and ends
             // the stream cleanly.
